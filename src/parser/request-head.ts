@@ -1,0 +1,117 @@
+import { LOWER } from './byte-classes.js'
+import { METHODS } from './methods.js'
+
+/**
+ * What the parser knows about one request once its head is complete: offsets into the
+ * socket's buffers, decoded to strings only when asked.
+ *
+ * Spans. Every token the parser keeps is a span: a Buffer and a start and end offset into it.
+ * Span 0 is the request-target; header k is spans 1 + 2k (name) and 2 + 2k (value); trailer k
+ * follows the headers the same way. A span's Buffer is the chunk the socket delivered, or, for
+ * the rare token split between two chunks, a Buffer made for that token alone. The head keeps
+ * those Buffers alive for as long as it is referenced; the parser never writes into them.
+ *
+ * Values are the field-value of RFC 9110 section 5.5: leading and trailing SP and HTAB are not
+ * part of the span.
+ */
+export class RequestHead {
+  /** Index into {@link METHODS}. */
+  methodIndex = -1
+  versionMajor = 1
+  versionMinor = 1
+  /** Number of header fields (not counting trailers). */
+  headerCount = 0
+  /** Number of trailer fields after a chunked body. */
+  trailerCount = 0
+  /** The declared `Content-Length`, or -1 when the request has none. */
+  contentLength = -1
+  /** The body is chunked (`Transfer-Encoding` ending in `chunked`). */
+  chunked = false
+  /** The connection stays open after this request (RFC 9112 section 9.3). */
+  keepAlive = true
+  /**
+   * The parser stopped after this message to hand the connection over: an `Upgrade` request
+   * with `Connection: upgrade`, or `CONNECT`.
+   */
+  upgrade = false
+  /** `Expect: 100-continue` was sent (RFC 9110 section 10.1.1). */
+  expectContinue = false
+  /** Buffers of the spans, one per span. */
+  readonly spanBuffers: Buffer[] = []
+  /** Start and end offset of each span, two numbers per span. */
+  readonly spanOffsets: number[] = []
+
+  /** The method, one of the interned strings of {@link METHODS}. */
+  get method(): string {
+    return METHODS[this.methodIndex] as string
+  }
+
+  /** The request-target as sent (latin1; it is ASCII by the grammar). */
+  get target(): string {
+    return this.spanString(0)
+  }
+
+  /** The i-th header field's name, as sent (not lower-cased). */
+  headerName(i: number): string {
+    return this.spanString(1 + 2 * i)
+  }
+
+  /** The i-th header field's value, latin1-decoded (obs-text bytes keep their byte values). */
+  headerValue(i: number): string {
+    return this.spanString(2 + 2 * i)
+  }
+
+  /** The i-th trailer field's name. */
+  trailerName(i: number): string {
+    return this.spanString(1 + 2 * (this.headerCount + i))
+  }
+
+  /** The i-th trailer field's value. */
+  trailerValue(i: number): string {
+    return this.spanString(2 + 2 * (this.headerCount + i))
+  }
+
+  /**
+   * The value of the first header field called `name` (compared without regard to case), or
+   * undefined. Compares bytes, so a miss decodes nothing.
+   */
+  header(name: string): string | undefined {
+    const index = this.indexOfHeader(name)
+    return index < 0 ? undefined : this.headerValue(index)
+  }
+
+  /**
+   * Index of the first header field called `name` at or after `from`, or -1. `name` is
+   * compared case-insensitively byte for byte with what the client sent.
+   */
+  indexOfHeader(name: string, from = 0): number {
+    const length = name.length
+    for (let i = from; i < this.headerCount; i++) {
+      const span = 1 + 2 * i
+      const start = this.spanOffsets[2 * span] as number
+      if ((this.spanOffsets[2 * span + 1] as number) - start !== length) continue
+      const buf = this.spanBuffers[span] as Buffer
+      let offset = 0
+      while (offset < length && LOWER[buf[start + offset] as number] === LOWER[name.charCodeAt(offset) & 0xff]) offset++
+      if (offset === length) return i
+    }
+    return -1
+  }
+
+  /** The bytes of span `span` as a view into the buffer that holds them (no copy). */
+  spanBytes(span: number): Buffer {
+    return (this.spanBuffers[span] as Buffer).subarray(
+      this.spanOffsets[2 * span] as number,
+      this.spanOffsets[2 * span + 1] as number,
+    )
+  }
+
+  /** Span `span` decoded as latin1. */
+  spanString(span: number): string {
+    return (this.spanBuffers[span] as Buffer).toString(
+      'latin1',
+      this.spanOffsets[2 * span] as number,
+      this.spanOffsets[2 * span + 1] as number,
+    )
+  }
+}
