@@ -1,0 +1,461 @@
+import type { Socket } from 'node:net'
+import { errorResponse } from '../buffers/error-responses.js'
+import type { HeadWriter } from '../buffers/head-writer.js'
+import { ErrorCode, NetservError, type ParserError } from '../errors.js'
+import type { RequestHead } from '../parser/request-head.js'
+import { RequestParser, type RequestParserHandler } from '../parser/request-parser.js'
+import { TimerEntry } from '../timers/timer-wheel.js'
+import { abortedError, Request } from './request.js'
+import type { Response, ResponseChannel } from './response.js'
+import { Response as ServerResponse } from './response.js'
+
+/** What a connection needs from its server (kept an interface so the two files stay apart). */
+export interface ConnectionHost {
+  readonly headWriter: HeadWriter
+  readonly closing: boolean
+  readonly settings: ConnectionSettings
+  /** Runs the application's handler for a request whose turn has come. */
+  dispatch(request: Request, response: Response): void
+  /** An Upgrade or CONNECT request, complete; `rest` is what the client sent after it. */
+  upgrade(request: Request, socket: Socket, rest: Buffer): boolean
+  connectionClosed(connection: Connection): void
+}
+
+/** The limits and timeouts a connection enforces, resolved from the server's options. */
+export interface ConnectionSettings {
+  readonly headerTimeoutMs: number
+  readonly bodyTimeoutMs: number
+  readonly idleTimeoutMs: number
+  readonly maxPipelinedRequests: number
+  readonly highWaterMarkBytes: number
+  readonly parser: ConstructorParameters<typeof RequestParser>[1]
+  readonly wheel: import('../timers/timer-wheel.js').TimerWheel
+}
+
+// Which timeout the connection's one wheel entry stands for.
+const TIMER_NONE = 0
+const TIMER_HEADER = 1
+const TIMER_BODY = 2
+const TIMER_IDLE = 3
+
+const kConnection = Symbol('netserv.connection')
+
+interface ConnectionSocket extends Socket {
+  [kConnection]: Connection
+}
+
+/**
+ * One accepted socket: parses its requests, runs their handlers one at a time in order, and
+ * owns its timeouts.
+ *
+ * Pipelining. Requests are parsed as they arrive; a request whose predecessors have not
+ * finished waits in `#queue` (its body still collects) and its handler runs when its turn
+ * comes, so responses leave in request order without buffering any response. When
+ * `maxPipelinedRequests` wait, or the socket holds more unwritten output than its high-water
+ * mark, the parser pauses and the socket stops being read: a client that pipelines without
+ * reading cannot grow the server's memory past one chunk.
+ *
+ * Timeouts. One wheel entry, re-aimed as the connection moves between states:
+ * ```
+ *   accept / response done --idle--> first byte --header--> head complete --body--> complete
+ *        ^                                (not extended by more bytes:     (extended by   |
+ *        |                                 a slowloris head is cut off)     each piece)  |
+ *        +------------------------------ handler runs: no timeout -----------------------+
+ * ```
+ */
+export class Connection implements RequestParserHandler, ResponseChannel {
+  readonly socket: Socket
+  readonly #host: ConnectionHost
+  readonly #parser: RequestParser
+  readonly #timer: TimerEntry<Connection>
+  #timerKind = TIMER_NONE
+  /** The request whose body is being read. */
+  #reading: Request | null = null
+  /** The request whose handler runs or whose response is being written. */
+  #active: Response | null = null
+  #queue: Response[] | null = null
+  /** Bytes the parser has not consumed yet (it was paused), from #pendingOffset. */
+  #pending: Buffer | null = null
+  #pendingOffset = 0
+  /** No more requests will be read: the client half-closed, asked to close, or erred. */
+  #closing = false
+  /** An error response to send once the responses before it are done. */
+  #failure: ParserError | NetservError | null = null
+  #upgrade: Request | null = null
+  #executing = false
+  #corked = false
+  #readPaused = false
+  #closed = false
+
+  constructor(socket: Socket, host: ConnectionHost) {
+    this.socket = socket
+    this.#host = host
+    this.#parser = new RequestParser(this, host.settings.parser)
+    this.#timer = new TimerEntry(this, connectionOnTimeout)
+    ;(socket as ConnectionSocket)[kConnection] = this
+    socket.setNoDelay(true)
+    socket.on('data', socketOnData)
+    socket.on('end', socketOnEnd)
+    socket.on('error', socketOnError)
+    socket.on('close', socketOnClose)
+    socket.on('drain', socketOnDrain)
+    // The first head must arrive within the header timeout of the accept.
+    this.#setTimer(TIMER_HEADER, host.settings.headerTimeoutMs)
+  }
+
+  get headWriter(): HeadWriter {
+    return this.#host.headWriter
+  }
+
+  get canKeepAlive(): boolean {
+    return !this.#closing && !this.#host.closing
+  }
+
+  /** True while a response is in progress (or queued): the connection is not idle. */
+  get busy(): boolean {
+    return this.#active !== null
+  }
+
+  // --- ResponseChannel
+
+  write(chunk: Uint8Array): boolean {
+    const socket = this.socket
+    if (!this.#corked) {
+      // Everything written in this tick leaves in one writev when the tick ends.
+      this.#corked = true
+      socket.cork()
+      process.nextTick(uncorkConnection, this)
+    }
+    const below = socket.write(chunk)
+    if (!below && !this.#readPaused) {
+      this.#readPaused = true
+      socket.pause()
+    }
+    return below
+  }
+
+  responseFinished(response: Response, keepAlive: boolean): void {
+    if (response !== this.#active) return
+    this.#active = null
+    if (!keepAlive) {
+      this.#closing = true
+      this.#endSocket()
+      return
+    }
+    this.#next()
+  }
+
+  /** @internal */
+  uncork(): void {
+    this.#corked = false
+    this.socket.uncork()
+  }
+
+  // --- RequestParserHandler
+
+  onRequestHead(head: RequestHead): void {
+    const request = new Request(head, this.socket.remoteAddress ?? '')
+    this.#reading = request
+    if (head.expectContinue === false && (head.contentLength > 0 || head.chunked)) {
+      this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
+    } else {
+      this.#setTimer(TIMER_NONE, 0)
+    }
+    if (head.upgrade) {
+      // Held back: the handler (or the upgrade callback) runs once the message is complete
+      // and every response before it is out.
+      this.#upgrade = request
+      return
+    }
+    const response = new ServerResponse(request, this)
+    if (this.#active === null && this.#queue === null && !this.#readPaused) {
+      this.#activate(response)
+    } else {
+      ;(this.#queue ??= []).push(response)
+      if (this.#queue.length >= this.#host.settings.maxPipelinedRequests) this.#parser.pause()
+    }
+    if (this.#readPaused) this.#parser.pause()
+  }
+
+  onRequestBody(chunk: Buffer, start: number, end: number): void {
+    if (this.#timerKind === TIMER_BODY) this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
+    ;(this.#reading as Request).pushBody(chunk, start, end)
+  }
+
+  onRequestComplete(head: RequestHead): void {
+    const request = this.#reading as Request
+    this.#reading = null
+    if (this.#timerKind === TIMER_BODY) this.#setTimer(TIMER_NONE, 0)
+    if (!head.keepAlive) this.#closing = true
+    request.finishBody()
+  }
+
+  // --- socket events
+
+  /** @internal */
+  onData(chunk: Buffer): void {
+    if (this.#closing || this.#failure !== null) return
+    this.#feed(chunk, 0)
+  }
+
+  /** @internal The client sent FIN: answer what it asked, then close. */
+  onEnd(): void {
+    const error = this.#parser.finish()
+    this.#closing = true
+    if (error !== null && this.#failure === null && this.#reading !== null) {
+      this.#reading.abort(error)
+    }
+    if (this.#active === null && this.#queue === null) this.#endSocket()
+  }
+
+  /** @internal */
+  onDrain(): void {
+    if (!this.#readPaused) return
+    this.#readPaused = false
+    this.socket.resume()
+    this.#next()
+  }
+
+  /** @internal The socket is gone: settle everything that waited on it. */
+  onClose(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#setTimer(TIMER_NONE, 0)
+    const aborted = abortedError()
+    this.#reading?.abort(aborted)
+    this.#upgrade?.abort(aborted)
+    const active = this.#active
+    this.#active = null
+    if (active !== null) {
+      active.request.abort(aborted)
+      active.abort()
+    }
+    const queue = this.#queue
+    this.#queue = null
+    if (queue !== null) {
+      for (const response of queue) {
+        response.request.abort(aborted)
+        response.abort()
+      }
+    }
+    this.#pending = null
+    this.#host.connectionClosed(this)
+  }
+
+  /** @internal A timeout came due. */
+  onTimeout(): void {
+    const kind = this.#timerKind
+    this.#timerKind = TIMER_NONE
+    if (kind === TIMER_IDLE) {
+      this.socket.destroy()
+      return
+    }
+    // Header or body timeout: answer 408 if nothing is being answered, then close.
+    const error = new NetservError(ErrorCode.REQUEST_TIMEOUT, kind === TIMER_HEADER ? 'Request head not received in time' : 'Request body not received in time', 408)
+    this.#closing = true
+    this.#reading?.abort(error)
+    if (this.#active === null && this.#queue === null) {
+      this.write(errorResponse(408, error.code).buffer(false))
+      this.#endSocket()
+    } else {
+      this.socket.destroy()
+    }
+  }
+
+  /**
+   * Ends the connection politely: an idle one now, a busy one after its response. Push
+   * streams are ended by their own close hooks (the server calls them).
+   */
+  shutdown(): void {
+    this.#closing = true
+    if (this.#active === null && this.#queue === null) this.#endSocket()
+  }
+
+  // --- internals
+
+  #feed(chunk: Buffer, start: number): void {
+    const parser = this.#parser
+    this.#executing = true
+    const reached = parser.execute(chunk, start)
+    this.#executing = false
+    if (parser.error !== null) {
+      this.#fail(parser.error)
+      return
+    }
+    if (parser.upgraded) {
+      this.#pending = chunk
+      this.#pendingOffset = reached
+      this.#next()
+      return
+    }
+    if (reached < chunk.length) {
+      // Paused: keep the rest, stop reading until the queue or the socket drains.
+      this.#pending = chunk
+      this.#pendingOffset = reached
+      if (!this.#readPaused) {
+        this.#readPaused = true
+        this.socket.pause()
+      }
+      return
+    }
+    if (!parser.idle && this.#reading === null && this.#timerKind !== TIMER_HEADER) {
+      // The first bytes of a head: from now on it has headerTimeoutMs to complete.
+      this.#setTimer(TIMER_HEADER, this.#host.settings.headerTimeoutMs)
+    }
+  }
+
+  /** Runs the next thing in line: a queued response's handler, pending bytes, or idles. */
+  #next(): void {
+    if (this.#active !== null || this.#closed) return
+    const queue = this.#queue
+    if (queue !== null) {
+      const response = queue.shift() as Response
+      if (queue.length === 0) this.#queue = null
+      this.#activate(response)
+      return
+    }
+    if (this.#upgrade !== null && this.#parser.upgraded) {
+      this.#handOver()
+      return
+    }
+    if (this.#failure !== null) {
+      this.#sendFailure(this.#failure)
+      return
+    }
+    if (this.#closing) {
+      this.#endSocket()
+      return
+    }
+    const pending = this.#pending
+    if (pending !== null && !this.#executing) {
+      this.#pending = null
+      this.#parser.resume()
+      if (this.#readPaused && this.socket.writableLength < this.#host.settings.highWaterMarkBytes) {
+        this.#readPaused = false
+        this.socket.resume()
+      }
+      this.#feed(pending, this.#pendingOffset)
+      return
+    }
+    if (this.#parser.idle && this.#timerKind === TIMER_NONE) this.#setTimer(TIMER_IDLE, this.#host.settings.idleTimeoutMs)
+  }
+
+  #activate(response: Response): void {
+    this.#active = response
+    const request = response.request
+    const head = request.head
+    if (head.expectContinue && !request.complete) {
+      this.write(CONTINUE)
+      this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
+    }
+    this.#host.dispatch(request, response)
+  }
+
+  #handOver(): void {
+    const request = this.#upgrade as Request
+    this.#upgrade = null
+    this.#setTimer(TIMER_NONE, 0)
+    const pending = this.#pending
+    const rest = pending === null ? Buffer.alloc(0) : pending.subarray(this.#pendingOffset)
+    this.#pending = null
+    const socket = this.socket
+    if (this.#host.upgrade(request, socket, rest)) {
+      // The socket is the application's now: no listener of ours stays on it.
+      socket.removeListener('data', socketOnData)
+      socket.removeListener('end', socketOnEnd)
+      socket.removeListener('error', socketOnError)
+      socket.removeListener('close', socketOnClose)
+      socket.removeListener('drain', socketOnDrain)
+      if (this.#readPaused) socket.resume()
+      this.#closed = true
+      this.#host.connectionClosed(this)
+      return
+    }
+    // Nobody takes upgrades: answer it as an ordinary request, then close (the parser has
+    // stopped; whatever follows is another protocol).
+    this.#closing = true
+    this.#activate(new ServerResponse(request, this))
+  }
+
+  #fail(error: ParserError | NetservError): void {
+    this.#failure = error
+    this.#closing = true
+    this.#setTimer(TIMER_NONE, 0)
+    const reading = this.#reading
+    if (reading !== null) {
+      this.#reading = null
+      reading.abort(error)
+      // A queued request whose body failed will not be answered: the error response is its answer.
+      const queue = this.#queue
+      if (queue !== null && queue[queue.length - 1]?.request === reading) {
+        ;(queue.pop() as Response).abort()
+        if (queue.length === 0) this.#queue = null
+      }
+      // The request whose body failed is being answered: replace its answer if we still can.
+      const active = this.#active
+      if (active !== null && active.request === reading) {
+        if (!active.headersSent) {
+          this.#active = null
+          active.abort()
+          this.#sendFailure(error)
+        } else {
+          this.socket.destroy()
+        }
+        return
+      }
+    }
+    if (this.#active === null && this.#queue === null) this.#sendFailure(error)
+  }
+
+  #sendFailure(error: ParserError | NetservError): void {
+    this.#failure = null
+    this.write(errorResponse(error.status, error.code).buffer(false))
+    this.#endSocket()
+  }
+
+  #endSocket(): void {
+    this.#setTimer(TIMER_NONE, 0)
+    const socket = this.socket
+    if (!socket.destroyed && !socket.writableEnded) socket.end()
+  }
+
+  #setTimer(kind: number, delayMs: number): void {
+    const wheel = this.#host.settings.wheel
+    this.#timerKind = kind
+    if (kind === TIMER_NONE || delayMs <= 0) {
+      if (this.#timer.scheduled) wheel.cancel(this.#timer)
+      if (delayMs <= 0) this.#timerKind = TIMER_NONE
+      return
+    }
+    wheel.schedule(this.#timer, delayMs)
+  }
+}
+
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
+
+function connectionOf(socket: Socket): Connection {
+  return (socket as ConnectionSocket)[kConnection]
+}
+
+// Module-level listeners reach their state through the socket: no closure per connection.
+function socketOnData(this: Socket, chunk: Buffer): void {
+  connectionOf(this).onData(chunk)
+}
+function socketOnEnd(this: Socket): void {
+  connectionOf(this).onEnd()
+}
+function socketOnError(this: Socket): void {
+  // A reset or a write to a closed peer: 'close' follows and cleans up.
+}
+function socketOnClose(this: Socket): void {
+  connectionOf(this).onClose()
+}
+function socketOnDrain(this: Socket): void {
+  connectionOf(this).onDrain()
+}
+function connectionOnTimeout(connection: Connection): void {
+  connection.onTimeout()
+}
+function uncorkConnection(connection: Connection): void {
+  connection.uncork()
+}

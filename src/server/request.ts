@@ -1,0 +1,168 @@
+import { ErrorCode, NetservError } from '../errors.js'
+import type { RequestHead } from '../parser/request-head.js'
+
+/** Called with each body piece as it arrives; the Buffer is the caller's to keep. */
+export type BodyListener = (this: void, chunk: Buffer) => void
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * One HTTP request as a handler sees it: a thin face on the parser's {@link RequestHead},
+ * decoding strings only when asked.
+ *
+ * The body arrives after the handler is called (the handler runs as soon as the head is
+ * complete, so it can refuse early or stream). Read it whole with {@link body}, or piece by
+ * piece with {@link onBody}; the pieces are views of the socket's chunks, never copies.
+ */
+export class Request {
+  /** What the parser found: offsets into the socket's buffers. */
+  readonly head: RequestHead
+  /** The peer's address, as the socket reported it when the connection was accepted. */
+  readonly remoteAddress: string
+  #target: string | null = null
+  #query: URLSearchParams | null = null
+  #pieces: Buffer[] | null = null
+  #listener: BodyListener | null = null
+  #complete = false
+  #error: NetservError | null = null
+  #waiters: Array<{ resolve(): void; reject(error: NetservError): void }> | null = null
+
+  constructor(head: RequestHead, remoteAddress: string) {
+    this.head = head
+    this.remoteAddress = remoteAddress
+  }
+
+  /** The method, an interned string such as `GET`. */
+  get method(): string {
+    return this.head.method
+  }
+
+  /** The request-target as sent: `/path?query`, or an absolute URI, `*`, or an authority. */
+  get target(): string {
+    return (this.#target ??= this.head.target)
+  }
+
+  /** The target up to `?` or `#`, still percent-encoded. */
+  get path(): string {
+    const target = this.target
+    let end = target.length
+    for (let i = 0; i < target.length; i++) {
+      const code = target.charCodeAt(i)
+      if (code === 0x3f || code === 0x23) {
+        end = i
+        break
+      }
+    }
+    return end === target.length ? target : target.slice(0, end)
+  }
+
+  /** The query parameters, parsed on first use. */
+  get query(): URLSearchParams {
+    if (this.#query === null) {
+      const target = this.target
+      const question = target.indexOf('?')
+      const hash = target.indexOf('#', question + 1)
+      this.#query = new URLSearchParams(question < 0 ? '' : target.slice(question + 1, hash < 0 ? target.length : hash))
+    }
+    return this.#query
+  }
+
+  /** `1.0` or `1.1`. */
+  get httpVersion(): string {
+    return this.head.versionMinor === 1 ? '1.1' : '1.0'
+  }
+
+  /** The first header field called `name` (any case), or undefined. */
+  header(name: string): string | undefined {
+    return this.head.header(name)
+  }
+
+  /** Every header field as sent: name in its case, value without surrounding whitespace. */
+  *headers(): IterableIterator<[string, string]> {
+    const head = this.head
+    for (let i = 0; i < head.headerCount; i++) yield [head.headerName(i), head.headerValue(i)]
+  }
+
+  /** True once every body byte has arrived (at once for a request without a body). */
+  get complete(): boolean {
+    return this.#complete
+  }
+
+  /** Why the request ended before its body did (connection closed, timeout, bad framing), or null. */
+  get error(): NetservError | null {
+    return this.#error
+  }
+
+  /**
+   * The whole body, once it has arrived. Rejects with the error that cut it short:
+   * `NETSERV_REQUEST_ABORTED`, `NETSERV_REQUEST_TIMEOUT`, or the parser's (`NETSERV_BODY_TOO_LARGE`...).
+   */
+  async body(): Promise<Buffer> {
+    await this.#whenComplete()
+    const pieces = this.#pieces
+    if (pieces === null) return EMPTY
+    return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces)
+  }
+
+  /** The body decoded as UTF-8. */
+  async text(): Promise<string> {
+    return (await this.body()).toString('utf8')
+  }
+
+  /**
+   * Streams the body: `listener` gets what has arrived so far at once, then each piece as it
+   * comes. Resolves when the body is complete; rejects as {@link body} does.
+   */
+  onBody(listener: BodyListener): Promise<void> {
+    const pieces = this.#pieces
+    this.#pieces = null
+    if (pieces !== null) for (const piece of pieces) listener(piece)
+    this.#listener = listener
+    return this.#whenComplete()
+  }
+
+  /** @internal The connection hands over body bytes `chunk[start..end)`. */
+  pushBody(chunk: Buffer, start: number, end: number): void {
+    const piece = chunk.subarray(start, end)
+    const listener = this.#listener
+    if (listener !== null) listener(piece)
+    else (this.#pieces ??= []).push(piece)
+  }
+
+  /** @internal The body is complete. */
+  finishBody(): void {
+    this.#complete = true
+    this.#settle()
+  }
+
+  /** @internal The body will never complete. */
+  abort(error: NetservError): void {
+    if (this.#complete || this.#error !== null) return
+    this.#error = error
+    this.#settle()
+  }
+
+  #whenComplete(): Promise<void> {
+    if (this.#complete) return Promise.resolve()
+    if (this.#error !== null) return Promise.reject(this.#error)
+    return new Promise((resolve, reject) => {
+      ;(this.#waiters ??= []).push({ resolve, reject })
+    })
+  }
+
+  #settle(): void {
+    const waiters = this.#waiters
+    if (waiters === null) return
+    this.#waiters = null
+    const error = this.#error
+    for (const waiter of waiters) {
+      if (error === null) waiter.resolve()
+      else waiter.reject(error)
+    }
+  }
+}
+
+/** The error a request's body rejects with when its connection went away first. */
+export function abortedError(): NetservError {
+  return new NetservError(ErrorCode.REQUEST_ABORTED, 'The connection closed before the request body was complete')
+}

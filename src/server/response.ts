@@ -1,0 +1,315 @@
+import type { Socket } from 'node:net'
+import { isFieldValue, isToken } from '../buffers/byte-classes.js'
+import type { HeadWriter } from '../buffers/head-writer.js'
+import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, CRLF, TRANSFER_ENCODING_CHUNKED } from '../buffers/header-lines.js'
+import type { StaticResponse } from '../buffers/static-response.js'
+import { ErrorCode, NetservError } from '../errors.js'
+import { HEAD_METHOD } from '../parser/methods.js'
+import type { Request } from './request.js'
+
+/**
+ * What a {@link Response} needs from the connection that carries it. The connection
+ * implements it; keeping it an interface keeps response.ts free of connection.ts.
+ */
+export interface ResponseChannel {
+  readonly socket: Socket
+  readonly headWriter: HeadWriter
+  /** May the connection stay open after this response (the server is not closing...)? */
+  readonly canKeepAlive: boolean
+  /** Write `chunk` now, batched with whatever else this tick writes. Returns false when above the high-water mark. */
+  write(chunk: Uint8Array): boolean
+  /** The response wrote its last byte. */
+  responseFinished(response: Response, keepAlive: boolean): void
+}
+
+/** Called once when the response is over: finished (`aborted` false) or its connection gone. */
+export type ResponseCloseListener = (this: void, aborted: boolean) => void
+
+const STATE_OPEN = 0
+const STATE_STREAMING = 1
+const STATE_FINISHED = 2
+const STATE_ABORTED = 3
+
+/** Fields the response frames itself; setting them by hand would break the connection. */
+const FRAMING_NAMES: ReadonlySet<string> = new Set(['connection', 'transfer-encoding', 'date'])
+
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1')
+
+/**
+ * The answer to one {@link Request}. Set `status` and headers, then `end(body)` (one write,
+ * `Content-Length`) or `write` pieces and `end()` (chunked on HTTP/1.1, close-delimited on
+ * HTTP/1.0). A response to HEAD sends the head alone; 1xx, 204 and 304 never have a body.
+ *
+ * Headers are validated when set: a name that is not a token, or a value with CR, LF or any
+ * other byte a field may not hold, throws `NETSERV_INVALID_RESPONSE_HEADER` at the call, so
+ * no request data can inject a header or split the response.
+ */
+export class Response {
+  /** The status code; settable until the head is sent. */
+  status = 200
+  readonly request: Request
+  readonly #channel: ResponseChannel
+  /** name, value, name, value... in the order set. */
+  #fields: string[] | null = null
+  #state = STATE_OPEN
+  #chunked = false
+  #keepAlive = true
+  /** Content-Length set by hand, or -1. */
+  #declaredLength = -1
+  #writtenBytes = 0
+  #closeListeners: ResponseCloseListener[] | null = null
+
+  constructor(request: Request, channel: ResponseChannel) {
+    this.request = request
+    this.#channel = channel
+  }
+
+  /** True once the head has been written. */
+  get headersSent(): boolean {
+    return this.#state !== STATE_OPEN
+  }
+
+  /** True once the response is complete or its connection gone: further writes are refused. */
+  get finished(): boolean {
+    return this.#state >= STATE_FINISHED
+  }
+
+  /** True when the connection closed before the response finished. */
+  get aborted(): boolean {
+    return this.#state === STATE_ABORTED
+  }
+
+  /** The socket underneath: for push streams and for reading the peer's address. */
+  get socket(): Socket {
+    return this.#channel.socket
+  }
+
+  /**
+   * Sets a header, replacing any of the same name (any case). Numbers are written in decimal.
+   * @throws NetservError `NETSERV_INVALID_RESPONSE_HEADER` for a name that is not a token, a
+   *   value a field may not hold, or a framing field (`Connection`, `Transfer-Encoding`,
+   *   `Date`: the response writes those itself); `NETSERV_HEADERS_SENT` after the head went out.
+   */
+  setHeader(name: string, value: string | number): this {
+    const text = this.#checkField(name, value)
+    this.#remove(name)
+    ;(this.#fields ??= []).push(name, text)
+    return this
+  }
+
+  /** Adds a header even if one of the same name exists (`Set-Cookie`, `Link`). Checked as {@link setHeader}. */
+  appendHeader(name: string, value: string | number): this {
+    const text = this.#checkField(name, value)
+    ;(this.#fields ??= []).push(name, text)
+    return this
+  }
+
+  /** The value of the first header called `name` that was set, or undefined. */
+  getHeader(name: string): string | undefined {
+    const fields = this.#fields
+    if (fields === null) return undefined
+    const lower = name.toLowerCase()
+    for (let i = 0; i < fields.length; i += 2) {
+      if ((fields[i] as string).toLowerCase() === lower) return fields[i + 1]
+    }
+    return undefined
+  }
+
+  /** Removes every header called `name`. @throws NetservError `NETSERV_HEADERS_SENT` after the head went out */
+  removeHeader(name: string): this {
+    this.#checkOpen()
+    this.#remove(name)
+    return this
+  }
+
+  /** Sets the status and headers in one call; the head is still written with the first byte. */
+  writeHead(status: number, headers?: Readonly<Record<string, string | number>>): this {
+    this.#checkOpen()
+    this.status = status
+    if (headers !== undefined) for (const name of Object.keys(headers)) this.setHeader(name, headers[name] as string | number)
+    return this
+  }
+
+  /**
+   * Writes a piece of the body, sending the head first if needed. Returns false when the
+   * socket holds more than its high-water mark: wait for `drain` on {@link socket}.
+   * @throws NetservError `NETSERV_WRITE_AFTER_END` after {@link end}
+   */
+  write(chunk: string | Uint8Array): boolean {
+    this.#checkWritable()
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
+    if (this.#state === STATE_OPEN) this.#sendHead(-1)
+    return this.#writeBody(bytes)
+  }
+
+  /**
+   * Finishes the response, with `chunk` as the last (or only) piece of the body. A response
+   * ended without a prior write goes out as one head with `Content-Length` and the body.
+   * @throws NetservError `NETSERV_WRITE_AFTER_END` when already ended;
+   *   `NETSERV_CONTENT_LENGTH_MISMATCH` when a hand-set `Content-Length` was not met (the
+   *   connection is closed, since the peer can no longer find the next response)
+   */
+  end(chunk?: string | Uint8Array): void {
+    if (this.#state === STATE_ABORTED) return
+    this.#checkWritable()
+    const bytes = chunk === undefined ? null : typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
+    if (this.#state === STATE_OPEN) {
+      this.#sendHead(bytes === null ? 0 : bytes.length)
+      if (bytes !== null && bytes.length > 0) this.#writeBody(bytes)
+    } else {
+      if (bytes !== null && bytes.length > 0) this.#writeBody(bytes)
+      if (this.#chunked) this.#channel.write(LAST_CHUNK)
+    }
+    this.#finish()
+  }
+
+  /**
+   * Sends a prebuilt {@link StaticResponse} as the whole response: the same Buffer every time,
+   * nothing encoded. Headers set on this response are not used.
+   * @throws NetservError `NETSERV_HEADERS_SENT` when the head is already out
+   */
+  send(response: StaticResponse): void {
+    this.#checkOpen()
+    this.#keepAlive = this.request.head.keepAlive && this.#channel.canKeepAlive && this.request.head.versionMinor === 1
+    this.status = response.status
+    this.#state = STATE_STREAMING
+    const isHead = this.request.head.methodIndex === HEAD_METHOD
+    this.#channel.write(isHead ? response.head(this.#keepAlive) : response.buffer(this.#keepAlive))
+    this.#finish()
+  }
+
+  /**
+   * Calls `listener` once when the response is over: `aborted` false when it finished, true
+   * when its connection closed first (a push stream's cue to stop).
+   */
+  onClose(listener: ResponseCloseListener): void {
+    if (this.#state >= STATE_FINISHED) {
+      listener(this.#state === STATE_ABORTED)
+      return
+    }
+    ;(this.#closeListeners ??= []).push(listener)
+  }
+
+  /** @internal The connection closed: nothing more will be written. */
+  abort(): void {
+    if (this.#state >= STATE_FINISHED) return
+    this.#state = STATE_ABORTED
+    this.#notifyClose(true)
+  }
+
+  /**
+   * Writes the head. `bodyBytes` is the whole body's length when known, -1 while streaming.
+   * Decides the framing: Content-Length, chunked, or close-delimited (RFC 9112 section 6.3).
+   */
+  #sendHead(bodyBytes: number): void {
+    const request = this.request
+    const head = request.head
+    const status = this.status
+    const http11 = head.versionMinor === 1
+    const noBody = (status >= 100 && status < 200) || status === 204 || status === 304
+    let keepAlive = head.keepAlive && this.#channel.canKeepAlive
+    const writer = this.#channel.headWriter
+    writer.begin(status)
+    const fields = this.#fields
+    if (fields !== null) for (let i = 0; i < fields.length; i += 2) writer.header(fields[i] as string, fields[i + 1] as string)
+    writer.date()
+    if (noBody) {
+      this.#declaredLength = 0
+    } else if (this.#declaredLength < 0) {
+      if (bodyBytes >= 0) {
+        writer.contentLength(bodyBytes)
+        this.#declaredLength = bodyBytes
+      } else if (http11) {
+        writer.line(TRANSFER_ENCODING_CHUNKED)
+        this.#chunked = head.methodIndex !== HEAD_METHOD
+      } else {
+        // An HTTP/1.0 peer knows no chunks: the body ends when the connection does.
+        keepAlive = false
+      }
+    }
+    if (!keepAlive) writer.line(CONNECTION_CLOSE)
+    else if (!http11) writer.line(CONNECTION_KEEP_ALIVE)
+    this.#keepAlive = keepAlive
+    this.#state = STATE_STREAMING
+    this.#channel.write(writer.end())
+    if (head.methodIndex === HEAD_METHOD || noBody) this.#declaredLength = 0
+  }
+
+  #writeBody(bytes: Uint8Array): boolean {
+    const length = bytes.length
+    if (length === 0) return true
+    const request = this.request.head
+    // HEAD and bodiless statuses: the body is counted against nothing and never sent.
+    if (request.methodIndex === HEAD_METHOD || this.status === 204 || this.status === 304 || this.status < 200) return true
+    if (this.#declaredLength >= 0 && this.#writtenBytes + length > this.#declaredLength) {
+      this.#failLength()
+    }
+    this.#writtenBytes += length
+    const channel = this.#channel
+    if (!this.#chunked) return channel.write(bytes)
+    channel.write(Buffer.from(length.toString(16) + '\r\n', 'latin1'))
+    channel.write(bytes)
+    return channel.write(CRLF)
+  }
+
+  #finish(): void {
+    const declared = this.#declaredLength
+    if (declared >= 0 && this.#writtenBytes !== declared && this.request.head.methodIndex !== HEAD_METHOD) this.#failLength()
+    this.#state = STATE_FINISHED
+    this.#channel.responseFinished(this, this.#keepAlive)
+    this.#notifyClose(false)
+  }
+
+  #failLength(): never {
+    const declared = this.#declaredLength
+    // The peer would read the next response from the wrong byte: the connection must go.
+    this.#channel.socket.destroy()
+    this.#state = STATE_ABORTED
+    this.#notifyClose(true)
+    throw new NetservError(ErrorCode.CONTENT_LENGTH_MISMATCH, `Content-Length was ${declared} but the body was not (${this.#writtenBytes} bytes so far)`)
+  }
+
+  #notifyClose(aborted: boolean): void {
+    const listeners = this.#closeListeners
+    if (listeners === null) return
+    this.#closeListeners = null
+    for (const listener of listeners) listener(aborted)
+  }
+
+  #checkField(name: string, value: string | number): string {
+    this.#checkOpen()
+    const text = typeof value === 'number' ? String(value) : value
+    if (!isToken(name)) throw invalidHeader(`Invalid header name ${JSON.stringify(name)}`)
+    if (!isFieldValue(text)) throw invalidHeader(`Invalid value for header ${name}: ${JSON.stringify(text)}`)
+    const lower = name.toLowerCase()
+    if (FRAMING_NAMES.has(lower)) throw invalidHeader(`${name} is written by the response itself`)
+    if (lower === 'content-length') {
+      const length = Number(text)
+      if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(length)) throw invalidHeader(`Invalid Content-Length ${JSON.stringify(text)}`)
+      this.#declaredLength = length
+    }
+    return text
+  }
+
+  #remove(name: string): void {
+    const fields = this.#fields
+    if (fields === null) return
+    const lower = name.toLowerCase()
+    for (let i = fields.length - 2; i >= 0; i -= 2) {
+      if ((fields[i] as string).toLowerCase() === lower) fields.splice(i, 2)
+    }
+    if (lower === 'content-length') this.#declaredLength = -1
+  }
+
+  #checkOpen(): void {
+    if (this.#state !== STATE_OPEN) throw new NetservError(ErrorCode.HEADERS_SENT, 'The response head was already sent')
+  }
+
+  #checkWritable(): void {
+    if (this.#state >= STATE_FINISHED) throw new NetservError(ErrorCode.WRITE_AFTER_END, 'The response has ended')
+  }
+}
+
+function invalidHeader(message: string): NetservError {
+  return new NetservError(ErrorCode.INVALID_RESPONSE_HEADER, message)
+}

@@ -1,0 +1,262 @@
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
+import { errorResponse } from '../buffers/error-responses.js'
+import { HeadWriter } from '../buffers/head-writer.js'
+import { ErrorCode, NetservError } from '../errors.js'
+import type { RequestParserOptions } from '../parser/request-parser.js'
+import { defaultWheel, type TimerWheel } from '../timers/timer-wheel.js'
+import { Connection, type ConnectionHost, type ConnectionSettings } from './connection.js'
+import type { Request } from './request.js'
+import type { Response } from './response.js'
+
+/** The application: called once per request, in order per connection, as soon as the head is in. */
+export type Handler = (this: void, request: Request, response: Response) => void | Promise<void>
+
+/** Takes over the socket of an `Upgrade` (or `CONNECT`) request; `head` is what followed it. */
+export type UpgradeHandler = (this: void, request: Request, socket: Socket, head: Buffer) => void
+
+/** Receives what a handler threw (with its request), and server-level failures (request null). */
+export type ErrorListener = (this: void, error: unknown, request: Request | null) => void
+
+/** Options of {@link createServer}; the parser's limits are among them. */
+export interface ServerOptions extends RequestParserOptions {
+  /** Time for a whole request head to arrive, from its first byte (or from the accept). Default 10 s. */
+  headerTimeoutMs?: number
+  /** Longest silence while a body is being read. Default 30 s. */
+  bodyTimeoutMs?: number
+  /** How long a keep-alive connection may sit idle between requests. Default 30 s. */
+  idleTimeoutMs?: number
+  /** Requests parsed ahead of the one being answered before reading pauses. Default 16. */
+  maxPipelinedRequests?: number
+  /** Unwritten bytes on a socket above which it is no longer read. Default 64 KiB. */
+  highWaterMarkBytes?: number
+  /** The timer wheel for every timeout; default the process-wide one. */
+  wheel?: TimerWheel
+  /** See {@link ErrorListener}. Default: `process.emitWarning`. */
+  onError?: ErrorListener
+  /** See {@link UpgradeHandler}. Without it, upgrade requests reach the handler and the connection closes after. */
+  onUpgrade?: UpgradeHandler
+}
+
+/** Options of {@link Server.close}. */
+export interface CloseOptions {
+  /** After this long, connections still open are destroyed. Default 5 s. */
+  deadlineMs?: number
+}
+
+/** Counters for `/stats` and for tests. */
+export interface ServerStats {
+  /** Connections accepted since start. */
+  accepted: number
+  /** Requests handed to the handler. */
+  requests: number
+  /** Handlers that threw or rejected. */
+  handlerErrors: number
+  /** Accepts that failed (EMFILE, ENFILE...). */
+  acceptErrors: number
+}
+
+/** Called when the server starts closing, so long-lived responses (push streams) can end properly. */
+export type ShutdownListener = (this: void) => void
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new NetservError(ErrorCode.INVALID_ARGUMENT, `${name} must be a positive integer, got ${value}`)
+  }
+  return value
+}
+
+function warn(error: unknown): void {
+  process.emitWarning(error instanceof Error ? error : new Error(String(error)))
+}
+
+/**
+ * An HTTP/1.1 server on `net` sockets. {@link createServer} makes one; `listen` starts it.
+ *
+ * Each connection parses with netserv's own parser and calls the handler per request; see
+ * ./connection.ts for pipelining, backpressure and timeouts.
+ */
+export class Server implements ConnectionHost {
+  readonly headWriter = new HeadWriter()
+  readonly settings: ConnectionSettings
+  readonly stats: ServerStats = { accepted: 0, requests: 0, handlerErrors: 0, acceptErrors: 0 }
+  readonly #handler: Handler
+  readonly #onError: ErrorListener
+  readonly #onUpgrade: UpgradeHandler | null
+  readonly #net: NetServer
+  readonly #connections = new Set<Connection>()
+  readonly #shutdownListeners = new Set<ShutdownListener>()
+  #closing = false
+  #whenEmpty: (() => void) | null = null
+
+  constructor(options: ServerOptions, handler: Handler) {
+    this.#handler = handler
+    this.#onError = options.onError ?? warn
+    this.#onUpgrade = options.onUpgrade ?? null
+    const parser: RequestParserOptions = {}
+    for (const key of ['maxRequestLineBytes', 'maxHeaderBytes', 'maxHeaderCount', 'maxBodyBytes', 'maxChunkExtensionBytes'] as const) {
+      const value = options[key]
+      if (value !== undefined) parser[key] = positiveInteger(value, 0, key)
+    }
+    if (options.requireHost !== undefined) parser.requireHost = options.requireHost
+    this.settings = {
+      headerTimeoutMs: positiveInteger(options.headerTimeoutMs, 10_000, 'headerTimeoutMs'),
+      bodyTimeoutMs: positiveInteger(options.bodyTimeoutMs, 30_000, 'bodyTimeoutMs'),
+      idleTimeoutMs: positiveInteger(options.idleTimeoutMs, 30_000, 'idleTimeoutMs'),
+      maxPipelinedRequests: positiveInteger(options.maxPipelinedRequests, 16, 'maxPipelinedRequests'),
+      highWaterMarkBytes: positiveInteger(options.highWaterMarkBytes, 64 * 1024, 'highWaterMarkBytes'),
+      parser,
+      wheel: options.wheel ?? defaultWheel(),
+    }
+    // allowHalfOpen: a client that sends FIN after its request still gets the answer.
+    this.#net = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket))
+    this.#net.on('error', (error: NodeJS.ErrnoException) => this.#onNetError(error))
+  }
+
+  /** True from the moment {@link close} is called. */
+  get closing(): boolean {
+    return this.#closing
+  }
+
+  /** Open connections (upgraded ones are no longer counted: they are the application's). */
+  get connectionCount(): number {
+    return this.#connections.size
+  }
+
+  /** The bound address, once listening. */
+  address(): AddressInfo {
+    return this.#net.address() as AddressInfo
+  }
+
+  /**
+   * Starts accepting. Resolves with the bound address; rejects with the listen error
+   * (`EADDRINUSE`...). Port 0 picks a free port.
+   */
+  listen(port = 0, host?: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onListenError = (error: Error): void => reject(error)
+      this.#net.once('error', onListenError)
+      const onListening = (): void => {
+        this.#net.removeListener('error', onListenError)
+        resolve(this.address())
+      }
+      if (host === undefined) this.#net.listen(port, onListening)
+      else this.#net.listen(port, host, onListening)
+    })
+  }
+
+  /**
+   * Stops accepting, lets responses in flight finish, ends push streams (through the
+   * shutdown listeners) and idle keep-alive connections, and resolves once every socket is
+   * gone; whatever is still open at the deadline is destroyed.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const deadlineMs = positiveInteger(options.deadlineMs, 5_000, 'deadlineMs')
+    this.#closing = true
+    const listening = new Promise<void>((resolve) => {
+      if (!this.#net.listening) return resolve()
+      this.#net.close(() => resolve())
+    })
+    for (const listener of this.#shutdownListeners) listener()
+    this.#shutdownListeners.clear()
+    for (const connection of this.#connections) connection.shutdown()
+    const drained = new Promise<void>((resolve) => {
+      if (this.#connections.size === 0) return resolve()
+      this.#whenEmpty = resolve
+    })
+    const deadline = setTimeout(() => {
+      for (const connection of this.#connections) connection.socket.destroy()
+    }, deadlineMs)
+    deadline.unref()
+    return Promise.all([listening, drained]).then(() => clearTimeout(deadline))
+  }
+
+  /** Registers a listener for {@link close}; returns a function that removes it. */
+  onShutdown(listener: ShutdownListener): () => void {
+    if (this.#closing) {
+      listener()
+      return noop
+    }
+    this.#shutdownListeners.add(listener)
+    return () => this.#shutdownListeners.delete(listener)
+  }
+
+  // --- ConnectionHost
+
+  dispatch(request: Request, response: Response): void {
+    this.stats.requests++
+    try {
+      const result = this.#handler(request, response)
+      if (result !== undefined && typeof result.then === 'function') {
+        result.then(undefined, (error: unknown) => this.#handlerFailed(error, response))
+      }
+    } catch (error) {
+      this.#handlerFailed(error, response)
+    }
+  }
+
+  upgrade(request: Request, socket: Socket, rest: Buffer): boolean {
+    const onUpgrade = this.#onUpgrade
+    if (onUpgrade === null) return false
+    onUpgrade(request, socket, rest)
+    return true
+  }
+
+  connectionClosed(connection: Connection): void {
+    this.#connections.delete(connection)
+    if (this.#connections.size === 0 && this.#whenEmpty !== null) {
+      const resolve = this.#whenEmpty
+      this.#whenEmpty = null
+      resolve()
+    }
+  }
+
+  // --- internals
+
+  #accept(socket: Socket): void {
+    this.stats.accepted++
+    if (this.#closing) {
+      socket.destroy()
+      return
+    }
+    this.#connections.add(new Connection(socket, this))
+  }
+
+  #handlerFailed(error: unknown, response: Response): void {
+    this.stats.handlerErrors++
+    this.#report(error, response.request)
+    if (response.finished) return
+    if (!response.headersSent) response.send(errorResponse(500, ErrorCode.HANDLER_FAILED))
+    else response.socket.destroy()
+  }
+
+  #onNetError(error: NodeJS.ErrnoException): void {
+    // Out of file descriptors: the accept failed, the server and its connections go on.
+    this.stats.acceptErrors++
+    const failure = new NetservError(ErrorCode.ACCEPT_FAILED, `accept failed: ${error.code ?? error.message}`)
+    failure.cause = error
+    this.#report(failure, null)
+  }
+
+  #report(error: unknown, request: Request | null): void {
+    try {
+      this.#onError(error, request)
+    } catch (thrown) {
+      warn(thrown)
+    }
+  }
+}
+
+function noop(): void {}
+
+/**
+ * Makes a {@link Server}: `createServer(handler)` or `createServer(options, handler)`.
+ * @throws NetservError `NETSERV_INVALID_ARGUMENT` for an option out of range
+ */
+export function createServer(handler: Handler): Server
+export function createServer(options: ServerOptions, handler: Handler): Server
+export function createServer(optionsOrHandler: ServerOptions | Handler, maybeHandler?: Handler): Server {
+  if (typeof optionsOrHandler === 'function') return new Server({}, optionsOrHandler)
+  if (maybeHandler === undefined) throw new NetservError(ErrorCode.INVALID_ARGUMENT, 'createServer needs a handler')
+  return new Server(optionsOrHandler, maybeHandler)
+}
