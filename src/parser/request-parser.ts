@@ -280,6 +280,8 @@ export class RequestParser {
         }
         case S_METHOD: {
           const stop = end < limit ? end : limit
+          // Four bytes per test while they last: the loop's compare and branch cost more than the loads.
+          while (i + 4 <= stop && (token[buf[i] as number] as number) & (token[buf[i + 1] as number] as number) & (token[buf[i + 2] as number] as number) & (token[buf[i + 3] as number] as number)) i += 4
           while (i < stop && token[buf[i] as number] === 1) i++
           if (i - this.#tokenStart + this.#carryLength > MAX_METHOD_LENGTH) return this.#failMethod(this.#openToken(buf, i), false, i)
           if (i === end) break loop
@@ -306,6 +308,8 @@ export class RequestParser {
         }
         case S_TARGET: {
           const stop = end < limit ? end : limit
+          // Four bytes per test while they last: the loop's compare and branch cost more than the loads.
+          while (i + 4 <= stop && (target[buf[i] as number] as number) & (target[buf[i + 1] as number] as number) & (target[buf[i + 2] as number] as number) & (target[buf[i + 3] as number] as number)) i += 4
           while (i < stop && target[buf[i] as number] === 1) i++
           if (i === end) break loop
           if (i === limit) return this.#failTooLarge(state, i)
@@ -388,6 +392,8 @@ export class RequestParser {
         // falls through
         case S_NAME: {
           const stop = end < limit ? end : limit
+          // Four bytes per test while they last: the loop's compare and branch cost more than the loads.
+          while (i + 4 <= stop && (token[buf[i] as number] as number) & (token[buf[i + 1] as number] as number) & (token[buf[i + 2] as number] as number) & (token[buf[i + 3] as number] as number)) i += 4
           while (i < stop && token[buf[i] as number] === 1) i++
           if (i === end) break loop
           if (i === limit) return this.#failTooLarge(state, i)
@@ -424,6 +430,8 @@ export class RequestParser {
         // falls through
         case S_VALUE: {
           const stop = end < limit ? end : limit
+          // Four bytes per test while they last: the loop's compare and branch cost more than the loads.
+          while (i + 4 <= stop && (fieldValue[buf[i] as number] as number) & (fieldValue[buf[i + 1] as number] as number) & (fieldValue[buf[i + 2] as number] as number) & (fieldValue[buf[i + 3] as number] as number)) i += 4
           while (i < stop && fieldValue[buf[i] as number] === 1) i++
           if (i === end) break loop
           if (i === limit) return this.#failTooLarge(state, i)
