@@ -1,0 +1,453 @@
+import type { Socket } from 'node:net'
+import t from 'tap'
+import { ErrorCode } from '../../src/errors.js'
+import type { Request } from '../../src/server/request.js'
+import { defaultWheel } from '../../src/timers/timer-wheel.js'
+import { get, readBy, startServer } from '../fixtures/test-server.js'
+import { delay, until, type RawResponse } from '../fixtures/wire-client.js'
+
+/** The Writable internals a socket writes to the kernel through. */
+interface SocketInternals {
+  _write: (...args: unknown[]) => void
+  _writev: (...args: unknown[]) => void
+}
+
+function bodies(responses: RawResponse[]): string[] {
+  return responses.map((response) => response.body.toString())
+}
+
+/** A promise and the function that resolves it. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+t.test('pipelining', async (t) => {
+  t.test('sync handlers: answered in order, several per packet', async (t) => {
+    const { connect } = await startServer(t, {}, (request, response) => response.end(request.path))
+    const client = await connect()
+    client.write(get('/1') + get('/2') + get('/3'))
+    t.strictSame(bodies(await client.responses(3)), ['/1', '/2', '/3'])
+  })
+
+  t.test('async handlers that would finish out of order are answered in order', async (t) => {
+    const started: string[] = []
+    const { connect } = await startServer(t, {}, async (request, response) => {
+      started.push(request.path)
+      // The first takes longest: without ordering its answer would come last.
+      await delay(Number(request.path.slice(1)))
+      response.end(request.path)
+    })
+    const client = await connect()
+    client.write(get('/40') + get('/20') + get('/1') + get('/10'))
+    t.strictSame(bodies(await client.responses(4)), ['/40', '/20', '/1', '/10'])
+    t.strictSame(started, ['/40', '/20', '/1', '/10'], 'one handler at a time, in request order')
+  })
+
+  t.test('with bodies: each request gets its own body, whatever waits', async (t) => {
+    const { connect } = await startServer(t, {}, async (request, response) => {
+      const body = await request.text()
+      await delay(request.path === '/slow' ? 30 : 0)
+      response.end(`${request.path}=${body}`)
+    })
+    const client = await connect()
+    client.write(
+      'POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc' +
+        get('/none') +
+        'POST /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n1\r\nf\r\n0\r\n\r\n' +
+        'PUT /cl HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nghij',
+    )
+    t.strictSame(bodies(await client.responses(4)), ['/slow=abc', '/none=', '/chunked=def', '/cl=ghij'])
+  })
+
+  t.test('maxPipelinedRequests: parsing pauses while that many wait, then resumes', async (t) => {
+    const count = 12_000
+    const gate = deferred()
+    const { connect, socket } = await startServer(t, { maxPipelinedRequests: 4 }, async (request, response) => {
+      if (request.path === '/0') await gate.promise
+      response.end(request.path)
+    })
+    const client = await connect()
+    let pipeline = ''
+    for (let i = 0; i < count; i++) pipeline += get(`/${i}`)
+    client.write(pipeline)
+    const server = await socket()
+    await delay(100)
+    const read = server.bytesRead
+    t.ok(read < 256 * 1024, `the server stopped reading: ${read} of ${pipeline.length} bytes`)
+    gate.resolve()
+    const responses = await client.responses(count)
+    t.strictSame(bodies(responses), Array.from({ length: count }, (_, i) => `/${i}`))
+  })
+})
+
+t.test('backpressure: a client that pipelines without reading does not make the server read on', async (t) => {
+  const count = 20_000
+  const padding = 'x'.repeat(4096)
+  const highWaterMarkBytes = 64 * 1024
+  let maxWritableBytes = 0
+  const { connect, server, socket } = await startServer(t, { maxPipelinedRequests: 1_000_000, highWaterMarkBytes }, (request, response) => {
+    response.end(`${request.path} ${padding}`)
+    maxWritableBytes = Math.max(maxWritableBytes, response.socket.writableLength)
+  })
+  const client = await connect()
+  client.socket.pause()
+  let pipeline = ''
+  for (let i = 0; i < count; i++) pipeline += get(`/${i}`)
+  client.write(pipeline)
+  const serverSocket = await socket()
+  // Wait until the server stops answering: the kernel buffers and the socket are full.
+  let handled = -1
+  while (handled !== server.stats.requests) {
+    handled = server.stats.requests
+    await delay(100)
+  }
+  t.ok(handled < count / 2, `handled ${handled} of ${count}, then stopped`)
+  t.ok(serverSocket.bytesRead < pipeline.length, `read ${serverSocket.bytesRead} of ${pipeline.length} bytes`)
+  t.ok(maxWritableBytes < highWaterMarkBytes + 5000, `at most ${maxWritableBytes} bytes unwritten`)
+  client.socket.resume()
+  const responses = await client.responses(count)
+  let inOrder = true
+  for (let i = 0; i < count; i++) if (!(responses[i] as RawResponse).body.toString().startsWith(`/${i} `)) inOrder = false
+  t.ok(inOrder, 'every answer, in order')
+  t.equal(server.stats.requests, count)
+})
+
+t.test('a parser rejection: its status, Connection: close, the body naming the code, then close', async (t) => {
+  const { connect } = await startServer(t, {}, (_request, response) => response.end())
+  for (const [request, status, code] of [
+    ['GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n', 400, ErrorCode.INVALID_HEADER_NAME],
+    ['GET / HTTP/1.1\r\n\r\n', 400, ErrorCode.MISSING_HOST],
+    ['GET / HTTP/2.0\r\nHost: t\r\n\r\n', 505, ErrorCode.VERSION_NOT_SUPPORTED],
+    [`GET /${'a'.repeat(9000)} HTTP/1.1\r\n`, 414, ErrorCode.REQUEST_LINE_TOO_LONG],
+  ] as const) {
+    const client = await connect()
+    client.write(request)
+    const response = await client.response()
+    t.equal(response.status, status, code)
+    t.equal(response.header('connection'), 'close')
+    t.match(response.body.toString(), new RegExp(`^${status} .*: ${code}\n$`))
+    await client.whenClosed
+  }
+})
+
+t.test('timeouts on the fake clock', async (t) => {
+  t.test('header timeout: a head trickled byte by byte is cut off at the deadline with 408', async (t) => {
+    const { connect, socket, clock } = await startServer(t, { headerTimeoutMs: 1000 }, (_request, response) => response.end())
+    const client = await connect()
+    const server = await socket()
+    let sent = 0
+    for (const piece of ['GET / HT', 'TP/1.1\r\n', 'Host: t\r\n', 'X-Slow: ']) {
+      client.write(piece)
+      sent += piece.length
+      await readBy(server, sent)
+      clock.advance(240)
+    }
+    t.notOk(client.ended, 'open after 960 ms, however much was sent')
+    clock.advance(60)
+    const response = await client.response()
+    t.equal(response.status, 408)
+    t.equal(response.header('connection'), 'close')
+    t.equal(response.body.toString(), '408 Request Timeout: NETSERV_REQUEST_TIMEOUT\n')
+    await client.whenClosed
+  })
+
+  t.test('header timeout: a connection that sends nothing is answered 408 and closed', async (t) => {
+    const { connect, socket, clock } = await startServer(t, { headerTimeoutMs: 1000 }, (_request, response) => response.end())
+    const client = await connect()
+    await socket()
+    clock.advance(1100)
+    t.equal((await client.response()).status, 408)
+    await client.whenClosed
+  })
+
+  t.test('body timeout: each piece restarts it; silence cuts the connection', async (t) => {
+    const failures: unknown[] = []
+    const { connect, socket, clock, server } = await startServer(t, { bodyTimeoutMs: 1000 }, async (request, response) => {
+      try {
+        await request.body()
+        response.end('never')
+      } catch (error) {
+        failures.push(error)
+      }
+    })
+    const client = await connect()
+    const head = 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc'
+    client.write(head)
+    const serverSocket = await socket()
+    await readBy(serverSocket, head.length)
+    clock.advance(900)
+    client.write('def')
+    await readBy(serverSocket, head.length + 3)
+    clock.advance(900)
+    await delay(10)
+    t.notOk(client.closed, 'a piece came in time')
+    clock.advance(200)
+    await client.whenClosed
+    await until(() => failures.length === 1)
+    t.match(failures, [{ code: ErrorCode.REQUEST_TIMEOUT, status: 408 }])
+    await until(() => server.connectionCount === 0)
+  })
+
+  t.test('idle timeout: a keep-alive connection with nothing to do is closed', async (t) => {
+    const { connect, clock, server } = await startServer(t, { idleTimeoutMs: 1000 }, (_request, response) => response.end('ok'))
+    const client = await connect()
+    client.write(get('/'))
+    await client.response()
+    clock.advance(900)
+    client.write(get('/'))
+    await client.response()
+    clock.advance(900)
+    await delay(10)
+    t.notOk(client.closed, 'the second request restarted it')
+    clock.advance(200)
+    await client.whenClosed
+    t.equal(client.buffered.length, 0, 'closed without a word')
+    await until(() => server.connectionCount === 0)
+  })
+
+  t.test('no timeout while a handler runs', async (t) => {
+    const gate = deferred()
+    const { connect, clock } = await startServer(t, { idleTimeoutMs: 100, headerTimeoutMs: 100, bodyTimeoutMs: 100 }, async (_request, response) => {
+      await gate.promise
+      response.end('late')
+    })
+    const client = await connect()
+    client.write(get('/'))
+    await delay(10)
+    clock.advance(10_000)
+    await delay(10)
+    t.notOk(client.closed)
+    gate.resolve()
+    t.equal((await client.response()).body.toString(), 'late')
+  })
+})
+
+t.test('header timeout on a real socket and the real default wheel closes a slow client', async (t) => {
+  const { connect } = await startServer(t, { headerTimeoutMs: 300, wheel: defaultWheel() }, (_request, response) => response.end())
+  const client = await connect()
+  const startMs = performance.now()
+  void client.trickle('GET / HTTP/1.1\r\nHost: t\r\nX-Slow: yes\r\n\r\n', 40)
+  const response = await client.response()
+  const elapsedMs = performance.now() - startMs
+  t.equal(response.status, 408)
+  await client.whenClosed
+  t.ok(elapsedMs >= 290 && elapsedMs < 1500, `closed after ${Math.round(elapsedMs)} ms`)
+})
+
+t.test('half-close: a request followed by FIN still gets its answer, then the close', async (t) => {
+  const { connect } = await startServer(t, {}, async (request, response) => {
+    await delay(20)
+    response.end(`answer to ${request.path}`)
+  })
+  const client = await connect({ allowHalfOpen: true })
+  client.end(get('/a'))
+  const response = await client.response()
+  t.equal(response.body.toString(), 'answer to /a')
+  t.equal(response.header('connection'), 'close')
+  await client.whenClosed
+})
+
+t.test('cork: responses made in the same tick leave in one write', async (t) => {
+  const { connect, socket } = await startServer(t, {}, (request, response) => response.end(request.path))
+  const client = await connect()
+  const server = (await socket()) as unknown as SocketInternals
+  const writes: number[] = []
+  const write = server._write
+  const writev = server._writev
+  server._write = function (this: SocketInternals, ...args: unknown[]) {
+    writes.push(1)
+    write.apply(this, args)
+  }
+  server._writev = function (this: SocketInternals, ...args: unknown[]) {
+    writes.push((args[0] as unknown[]).length)
+    writev.apply(this, args)
+  }
+  let pipeline = ''
+  for (let i = 0; i < 16; i++) pipeline += get(`/${i}`)
+  client.write(pipeline)
+  const responses = await client.responses(16)
+  t.strictSame(bodies(responses), Array.from({ length: 16 }, (_, i) => `/${i}`))
+  t.strictSame(writes, [32], 'one writev of 16 heads and 16 bodies')
+})
+
+t.test('Expect: 100-continue: the interim answer goes out before the body is read', async (t) => {
+  const { connect, socket } = await startServer(t, {}, async (request, response) => {
+    response.end(`got ${await request.text()}`)
+  })
+  const client = await connect()
+  const head = 'POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n'
+  client.write(head)
+  const interim = await client.response()
+  t.equal(interim.head, 'HTTP/1.1 100 Continue\r\n\r\n')
+  t.equal((await socket()).bytesRead, head.length, 'no body byte was sent before it')
+  client.write('hello')
+  t.equal((await client.response()).body.toString(), 'got hello')
+})
+
+t.test('Expect: 100-continue with the body sent at once: answered once the body is in', async (t) => {
+  const { connect } = await startServer(t, {}, async (request, response) => {
+    response.end(`got ${await request.text()}`)
+  })
+  const client = await connect()
+  client.write('POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello')
+  // RFC 9110 section 10.1.1: the server MAY omit the 100 when the content is already there.
+  let response = await client.response()
+  if (response.status === 100) response = await client.response()
+  t.equal(response.status, 200)
+  t.equal(response.body.toString(), 'got hello')
+})
+
+t.test('upgrade', async (t) => {
+  const netservListeners = (socket: Socket): string[] =>
+    (['data', 'end', 'error', 'close', 'drain'] as const).flatMap((event) =>
+      socket.listeners(event).filter((listener) => listener.name.startsWith('socketOn')).map((listener) => `${event}:${listener.name}`),
+    )
+
+  t.test('onUpgrade gets the request, the raw socket and the bytes after the head', async (t) => {
+    const handed: Array<{ target: string; head: string; listeners: string[]; body: string }> = []
+    const { connect, server } = await startServer(
+      t,
+      {
+        onUpgrade: (request, socket, head) => {
+          void request.text().then((body) => {
+            handed.push({ target: request.target, head: head.toString(), listeners: netservListeners(socket), body })
+            socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\n')
+            if (head.length > 0) socket.write(head)
+            socket.on('data', (chunk: Buffer) => socket.write(chunk))
+            // The socket came from a server that allows half-open connections: ours to end.
+            socket.on('end', () => socket.end())
+          })
+        },
+      },
+      (_request, response) => response.end('never'),
+    )
+    const client = await connect()
+    client.write('GET /chat HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nfirst bytes')
+    const switching = await client.response()
+    t.equal(switching.status, 101)
+    t.equal((await client.take('first bytes'.length)).toString(), 'first bytes')
+    client.write('more')
+    t.equal((await client.take(4)).toString(), 'more', 'the application talks on the socket')
+    t.strictSame(handed, [{ target: '/chat', head: 'first bytes', listeners: [], body: '' }])
+    t.equal(server.connectionCount, 0, 'no longer counted: it is the application\'s')
+  })
+
+  t.test('after a Content-Length body: the body is the request\'s, the rest is handed over', async (t) => {
+    const handed: string[] = []
+    const { connect } = await startServer(
+      t,
+      {
+        onUpgrade: (request, socket, head) => {
+          void request.text().then((body) => {
+            handed.push(body, head.toString())
+            socket.end('bye')
+          })
+        },
+      },
+      (_request, response) => response.end('never'),
+    )
+    const client = await connect()
+    client.write('POST /up HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: x\r\nContent-Length: 3\r\n\r\nabcREST')
+    await client.whenClosed
+    t.equal(client.buffered.toString(), 'bye')
+    t.strictSame(handed, ['abc', 'REST'])
+  })
+
+  t.test('CONNECT: the tunnel bytes are handed over', async (t) => {
+    const handed: string[] = []
+    const { connect } = await startServer(
+      t,
+      {
+        onUpgrade: (request, socket, head) => {
+          handed.push(request.method, request.target, head.toString())
+          socket.end('HTTP/1.1 200 Connection Established\r\n\r\n')
+        },
+      },
+      (_request, response) => response.end('never'),
+    )
+    const client = await connect()
+    client.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nTLS')
+    await client.whenClosed
+    t.strictSame(handed, ['CONNECT', 'example.com:443', 'TLS'])
+  })
+
+  t.test('without onUpgrade: the handler answers, then the connection closes', async (t) => {
+    const seen: string[] = []
+    const { connect } = await startServer(t, {}, (request, response) => {
+      seen.push(`${request.method} ${request.target}`)
+      response.status = request.method === 'CONNECT' ? 405 : 426
+      response.end('no')
+    })
+    for (const request of ['GET /chat HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n', 'CONNECT h:1 HTTP/1.1\r\nHost: h:1\r\n\r\n']) {
+      const client = await connect()
+      client.write(`${request}not http at all\r\n\r\n`)
+      const response = await client.response()
+      t.equal(response.header('connection'), 'close')
+      await client.whenClosed
+      t.equal(client.buffered.length, 0, 'what followed was not parsed as a request')
+    }
+    t.strictSame(seen, ['GET /chat', 'CONNECT h:1'])
+  })
+
+  t.test('an upgrade waits for the responses before it', async (t) => {
+    const order: string[] = []
+    const { connect } = await startServer(
+      t,
+      {
+        onUpgrade: (_request, socket, head) => {
+          order.push(`upgrade ${head.toString()}`)
+          socket.end()
+        },
+      },
+      async (request, response) => {
+        await delay(20)
+        order.push(`answered ${request.path}`)
+        response.end()
+      },
+    )
+    const client = await connect()
+    client.write(get('/before') + 'GET /up HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\nrest')
+    await client.response()
+    await client.whenClosed
+    t.strictSame(order, ['answered /before', 'upgrade rest'])
+  })
+})
+
+t.test('a reset in the middle of a large write is cleaned up', async (t) => {
+  const closes: boolean[] = []
+  let writes = 0
+  const { connect, server } = await startServer(t, {}, (_request, response) => {
+    response.onClose((aborted) => closes.push(aborted))
+    const chunk = Buffer.alloc(256 * 1024, 0x61)
+    const pump = (): void => {
+      while (!response.finished && response.write(chunk)) writes++
+      if (!response.finished) response.socket.once('drain', pump)
+    }
+    pump()
+  })
+  const client = await connect()
+  client.socket.pause()
+  client.write(get('/big'))
+  await delay(50)
+  client.socket.resetAndDestroy()
+  await until(() => closes.length === 1)
+  t.strictSame(closes, [true])
+  await until(() => server.connectionCount === 0)
+  t.ok(writes >= 0)
+})
+
+t.test('requests keep their own Request objects', async (t) => {
+  const requests: Request[] = []
+  const { connect } = await startServer(t, {}, (request, response) => {
+    requests.push(request)
+    response.end()
+  })
+  const client = await connect()
+  client.write(get('/a') + get('/b'))
+  await client.responses(2)
+  t.equal(requests.length, 2)
+  t.not(requests[0], requests[1])
+  t.equal(requests[0]?.path, '/a', 'the first still reads its own target')
+})

@@ -1,0 +1,276 @@
+import { once } from 'node:events'
+import { connect as netConnect, createServer as createNetServer } from 'node:net'
+import t from 'tap'
+import { ErrorCode } from '../../src/errors.js'
+import { createServer, Server } from '../../src/server/server.js'
+import type { Response } from '../../src/server/response.js'
+import { TimerWheel } from '../../src/timers/timer-wheel.js'
+import { FakeClock } from '../fixtures/fake-clock.js'
+import { get, startServer } from '../fixtures/test-server.js'
+import { delay, RawClient, until } from '../fixtures/wire-client.js'
+
+t.test('createServer(handler) and createServer(options, handler)', async (t) => {
+  const plain = createServer((_request, response) => response.end('plain'))
+  t.ok(plain instanceof Server)
+  const wheel = new TimerWheel({ clock: new FakeClock() })
+  const withOptions = createServer({ idleTimeoutMs: 5, wheel }, (_request, response) => response.end('options'))
+  t.equal(withOptions.settings.idleTimeoutMs, 5)
+  t.equal(withOptions.settings.wheel, wheel)
+  for (const [server, body] of [[plain, 'plain'], [withOptions, 'options']] as const) {
+    const { port, address } = await server.listen(0, '127.0.0.1')
+    t.equal(address, '127.0.0.1')
+    t.same(server.address(), { port, address: '127.0.0.1', family: 'IPv4' })
+    const client = await RawClient.connect(port)
+    client.write(get('/'))
+    t.equal((await client.response()).body.toString(), body)
+    client.destroy()
+    await server.close()
+  }
+})
+
+t.test('defaults and options', async (t) => {
+  const server = createServer(() => {})
+  t.strictSame(
+    { ...server.settings, wheel: null },
+    { headerTimeoutMs: 10_000, bodyTimeoutMs: 30_000, idleTimeoutMs: 30_000, maxPipelinedRequests: 16, highWaterMarkBytes: 65_536, parser: {}, wheel: null },
+  )
+  const limited = createServer(
+    { maxRequestLineBytes: 1, maxHeaderBytes: 2, maxHeaderCount: 3, maxBodyBytes: 4, maxChunkExtensionBytes: 5, requireHost: false },
+    () => {},
+  )
+  t.strictSame(limited.settings.parser, { maxRequestLineBytes: 1, maxHeaderBytes: 2, maxHeaderCount: 3, maxBodyBytes: 4, maxChunkExtensionBytes: 5, requireHost: false })
+})
+
+t.test('options out of range and a missing handler throw NETSERV_INVALID_ARGUMENT', async (t) => {
+  for (const key of ['headerTimeoutMs', 'bodyTimeoutMs', 'idleTimeoutMs', 'maxPipelinedRequests', 'highWaterMarkBytes', 'maxBodyBytes', 'maxHeaderBytes'] as const) {
+    for (const value of [0, -1, 1.5, Number.NaN, Infinity]) {
+      t.throws(() => createServer({ [key]: value }, () => {}), { code: ErrorCode.INVALID_ARGUMENT }, `${key}: ${value}`)
+    }
+  }
+  // @ts-expect-error: the handler is required
+  t.throws(() => createServer({}), { code: ErrorCode.INVALID_ARGUMENT })
+  const server = createServer(() => {})
+  t.throws(() => server.close({ deadlineMs: 0 }), { code: ErrorCode.INVALID_ARGUMENT })
+})
+
+t.test('listen resolves with the address; port 0 picks one; without a host, all interfaces', async (t) => {
+  const server = createServer((_request, response) => response.end())
+  const address = await server.listen()
+  t.ok(address.port > 0)
+  const client = await RawClient.connect(address.port)
+  client.write(get('/'))
+  t.equal((await client.response()).status, 200)
+  client.destroy()
+  await server.close()
+})
+
+t.test('listen rejects with EADDRINUSE', async (t) => {
+  const holder = createNetServer()
+  holder.listen(0, '127.0.0.1')
+  await once(holder, 'listening')
+  const { port } = holder.address() as { port: number }
+  const server = createServer(() => {})
+  await t.rejects(server.listen(port, '127.0.0.1'), { code: 'EADDRINUSE' })
+  holder.close()
+})
+
+t.test('connectionCount and stats.accepted follow the connections', async (t) => {
+  const { connect, server } = await startServer(t, {}, (_request, response) => response.end())
+  t.equal(server.connectionCount, 0)
+  const a = await connect()
+  const b = await connect()
+  await until(() => server.connectionCount === 2)
+  t.equal(server.stats.accepted, 2)
+  a.destroy()
+  b.destroy()
+  await until(() => server.connectionCount === 0)
+})
+
+t.test('a handler that throws or rejects: 500 naming NETSERV_HANDLER_FAILED, reported with its request', async (t) => {
+  const boom = new Error('boom')
+  const { connect, server, errors } = await startServer(t, {}, async (request, response) => {
+    if (request.path === '/throw') throw boom
+    if (request.path === '/reject') {
+      await delay(5)
+      throw boom
+    }
+    response.end('fine')
+  })
+  const client = await connect()
+  client.write(get('/throw') + get('/reject') + get('/fine'))
+  const [thrown, rejected, fine] = await client.responses(3)
+  for (const response of [thrown, rejected]) {
+    t.equal(response?.status, 500)
+    t.equal(response?.body.toString(), '500 Internal Server Error: NETSERV_HANDLER_FAILED\n')
+  }
+  t.equal(fine?.body.toString(), 'fine', 'the connection goes on')
+  t.strictSame(errors, [
+    { error: boom, target: '/throw' },
+    { error: boom, target: '/reject' },
+  ])
+  t.equal(server.stats.handlerErrors, 2)
+})
+
+t.test('a handler that throws after the head went out: the socket is destroyed', async (t) => {
+  const { connect, errors } = await startServer(t, {}, (_request, response) => {
+    response.write('partial')
+    throw new Error('late')
+  })
+  const client = await connect()
+  client.write(get('/'))
+  await client.whenClosed
+  // Whatever of the head and the piece got out, the chunked body never ends: the client cannot
+  // take it for a whole response.
+  t.notMatch(client.buffered.toString(), /0\r\n\r\n$/)
+  t.match(errors, [{ error: { message: 'late' }, target: '/' }])
+})
+
+t.test('a handler that throws after ending its response: reported, nothing else', async (t) => {
+  const { connect, errors } = await startServer(t, {}, (_request, response) => {
+    response.end('done')
+    throw new Error('after')
+  })
+  const client = await connect()
+  client.write(get('/') + get('/'))
+  const responses = await client.responses(2)
+  t.strictSame(
+    responses.map((response) => response.body.toString()),
+    ['done', 'done'],
+  )
+  t.equal(errors.length, 2)
+})
+
+t.test('without onError, failures become process warnings; an onError that throws too', async (t) => {
+  const warnings: Error[] = []
+  const onWarning = (warning: Error): void => {
+    warnings.push(warning)
+  }
+  process.on('warning', onWarning)
+  t.teardown(() => {
+    process.removeListener('warning', onWarning)
+  })
+  const quiet = createServer((_request) => {
+    throw new Error('to warnings')
+  })
+  const { port } = await quiet.listen(0, '127.0.0.1')
+  const loud = createServer(
+    {
+      onError: () => {
+        throw 'not even an Error'
+      },
+    },
+    () => {
+      throw new Error('to onError')
+    },
+  )
+  const loudAddress = await loud.listen(0, '127.0.0.1')
+  for (const target of [port, loudAddress.port]) {
+    const client = await RawClient.connect(target)
+    client.write(get('/'))
+    t.equal((await client.response()).status, 500)
+    client.destroy()
+  }
+  await until(() => warnings.length === 2)
+  t.equal(warnings[0]?.message, 'to warnings')
+  t.equal(warnings[1]?.message, 'not even an Error')
+  await quiet.close()
+  await loud.close()
+})
+
+t.test('close()', async (t) => {
+  t.test('stops accepting, ends idle keep-alive connections, resolves when all are gone', async (t) => {
+    const { connect, server, port } = await startServer(t, {}, (_request, response) => response.end('ok'))
+    const idle = await connect()
+    idle.write(get('/'))
+    await idle.response()
+    const closed = server.close()
+    t.equal(server.closing, true)
+    await idle.whenClosed
+    t.equal(idle.buffered.length, 0, 'an idle connection is closed without a word')
+    await closed
+    t.equal(server.connectionCount, 0)
+    const refused = netConnect(port, '127.0.0.1')
+    const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException]
+    t.equal(error.code, 'ECONNREFUSED')
+  })
+
+  t.test('lets a response in flight finish, with Connection: close', async (t) => {
+    let response: Response | null = null
+    const { connect, server } = await startServer(t, {}, (_request, res) => {
+      response = res
+      res.write('first ')
+    })
+    const client = await connect()
+    client.write(get('/'))
+    await until(() => response !== null)
+    let resolved = false
+    const closed = server.close({ deadlineMs: 5000 }).then(() => (resolved = true))
+    await delay(20)
+    t.equal(resolved, false, 'waits for the response')
+    ;(response as unknown as Response).end('last')
+    const received = await client.response()
+    t.equal(received.body.toString(), 'first last')
+    await closed
+    await client.whenClosed
+  })
+
+  t.test('the response of a request in flight when close() is called says Connection: close', async (t) => {
+    let response: Response | null = null
+    const { connect, server } = await startServer(t, {}, (_request, res) => {
+      response = res
+    })
+    const client = await connect()
+    client.write(get('/'))
+    await until(() => response !== null)
+    const closed = server.close()
+    ;(response as unknown as Response).end('bye')
+    const received = await client.response()
+    t.equal(received.header('connection'), 'close')
+    await closed
+  })
+
+  t.test('runs the shutdown listeners; one added after runs at once; removal works', async (t) => {
+    const { server } = await startServer(t, {}, (_request, response) => response.end())
+    const calls: string[] = []
+    server.onShutdown(() => calls.push('a'))
+    const remove = server.onShutdown(() => calls.push('removed'))
+    remove()
+    const closed = server.close()
+    t.strictSame(calls, ['a'], 'synchronously, at close()')
+    const noop = server.onShutdown(() => calls.push('late'))
+    t.strictSame(calls, ['a', 'late'])
+    noop()
+    await closed
+  })
+
+  t.test('destroys what is left at the deadline', async (t) => {
+    const closes: boolean[] = []
+    const { connect, server } = await startServer(t, {}, (_request, response) => {
+      response.onClose((aborted) => closes.push(aborted))
+      response.write('never ends')
+    })
+    const client = await connect()
+    client.write(get('/'))
+    await until(() => client.buffered.length > 0)
+    const startMs = performance.now()
+    await server.close({ deadlineMs: 100 })
+    const elapsedMs = performance.now() - startMs
+    t.ok(elapsedMs >= 90 && elapsedMs < 2000, `after ${Math.round(elapsedMs)} ms`)
+    t.strictSame(closes, [true])
+    await client.whenClosed
+  })
+
+  t.test('close() before listen resolves', async (t) => {
+    const server = createServer(() => {})
+    await server.close()
+    t.equal(server.closing, true)
+  })
+})
+
+t.test('stats.requests counts handled requests', async (t) => {
+  const { connect, server } = await startServer(t, {}, (_request, response) => response.end())
+  const client = await connect()
+  client.write(get('/') + get('/') + get('/'))
+  await client.responses(3)
+  t.equal(server.stats.requests, 3)
+})
