@@ -107,7 +107,14 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     return this.#host.headWriter
   }
 
+  /**
+   * Whether the response being answered may leave the connection open. Not when the
+   * connection or the server is closing, unless another answer is still to follow it on
+   * this connection (a queued request, an error answer, an upgrade): `Connection: close` must
+   * be on the last response only (RFC 9112 section 9.6), and nothing may follow it.
+   */
   get canKeepAlive(): boolean {
+    if (this.#queue !== null || this.#failure !== null || this.#upgrade !== null) return true
     return !this.#closing && !this.#host.closing
   }
 
@@ -138,7 +145,10 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     if (response !== this.#active) return
     this.#active = null
     if (!keepAlive) {
+      // It said Connection: close, or its body ends with the connection: nothing may follow.
       this.#closing = true
+      this.#failure = null
+      this.#dropWaiting(abortedError())
       this.#endSocket()
       return
     }
@@ -223,21 +233,13 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     this.#setTimer(TIMER_NONE, 0)
     const aborted = abortedError()
     this.#reading?.abort(aborted)
-    this.#upgrade?.abort(aborted)
     const active = this.#active
     this.#active = null
     if (active !== null) {
       active.request.abort(aborted)
       active.abort()
     }
-    const queue = this.#queue
-    this.#queue = null
-    if (queue !== null) {
-      for (const response of queue) {
-        response.request.abort(aborted)
-        response.abort()
-      }
-    }
+    this.#dropWaiting(aborted)
     this.#pending = null
     this.#host.connectionClosed(this)
   }
@@ -349,6 +351,20 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
     }
     this.#host.dispatch(request, response)
+  }
+
+  /** Gives up the requests that wait their turn: they will not be answered on this connection. */
+  #dropWaiting(error: NetservError): void {
+    const upgrade = this.#upgrade
+    this.#upgrade = null
+    upgrade?.abort(error)
+    const queue = this.#queue
+    this.#queue = null
+    if (queue === null) return
+    for (const response of queue) {
+      response.request.abort(error)
+      response.abort()
+    }
   }
 
   #handOver(): void {

@@ -451,3 +451,40 @@ t.test('requests keep their own Request objects', async (t) => {
   t.not(requests[0], requests[1])
   t.equal(requests[0]?.path, '/a', 'the first still reads its own target')
 })
+
+t.test('regression: the error answer after pipelined requests was lost behind a Connection: close', async (t) => {
+  for (const mode of ['sync', 'async']) {
+    const { connect } = await startServer(t, {}, async (request, response) => {
+      if (mode === 'async') await delay(5)
+      response.end(request.path)
+    })
+    const client = await connect()
+    client.write(get('/ok') + 'GET /bad HTTP/1.1\r\nHost: t\r\nX: a\rb\r\n\r\n' + get('/never'))
+    const ok = await client.response()
+    t.equal(ok.body.toString(), '/ok', mode)
+    t.equal(ok.header('connection'), undefined, `${mode}: not the last response, so not Connection: close`)
+    const refused = await client.response()
+    t.equal(refused.status, 400, mode)
+    t.equal(refused.header('connection'), 'close')
+    t.equal(refused.body.toString(), '400 Bad Request: NETSERV_INVALID_LINE_ENDING\n')
+    await client.whenClosed
+    t.equal(client.buffered.length, 0, `${mode}: /never is not answered`)
+  }
+})
+
+t.test('regression: pipelined requests then FIN: only the first was answered', async (t) => {
+  const { connect } = await startServer(t, {}, async (request, response) => {
+    await delay(10)
+    response.end(request.path)
+  })
+  const client = await connect({ allowHalfOpen: true })
+  client.end(get('/a') + get('/b') + get('/c'))
+  const responses = await client.responses(3)
+  t.strictSame(bodies(responses), ['/a', '/b', '/c'])
+  t.strictSame(
+    responses.map((response) => response.header('connection')),
+    [undefined, undefined, 'close'],
+    'only the last one closes',
+  )
+  await client.whenClosed
+})

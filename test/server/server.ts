@@ -274,3 +274,24 @@ t.test('stats.requests counts handled requests', async (t) => {
   await client.responses(3)
   t.equal(server.stats.requests, 3)
 })
+
+t.test('regression: close() with pipelined requests waiting sent answers after a Connection: close', async (t) => {
+  const { connect, server } = await startServer(t, {}, async (request, response) => {
+    await delay(10)
+    response.end(request.path)
+  })
+  const client = await connect()
+  client.write(get('/a') + get('/b'))
+  await until(() => server.stats.requests === 1)
+  const closed = server.close()
+  const responses = await client.responses(2)
+  t.strictSame(
+    responses.map((response) => [response.body.toString(), response.header('connection')]),
+    [
+      ['/a', undefined],
+      ['/b', 'close'],
+    ],
+  )
+  await client.whenClosed
+  await closed
+})
