@@ -35,6 +35,8 @@ const FRAMING_NAMES: ReadonlySet<string> = new Set(['connection', 'transfer-enco
 
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1')
 
+const CONTENT_LENGTH = 'content-length'
+
 /**
  * The answer to one {@link Request}. Set `status` and headers, then `end(body)` (one write,
  * `Content-Length`) or `write` pieces and `end()` (chunked on HTTP/1.1, close-delimited on
@@ -94,11 +96,17 @@ export class Response {
     const text = this.#checkField(name, value)
     this.#remove(name)
     ;(this.#fields ??= []).push(name, text)
+    // After #remove, which forgets a declared length along with the field it removes.
+    if (name.length === CONTENT_LENGTH.length && name.toLowerCase() === CONTENT_LENGTH) this.#declaredLength = Number(text)
     return this
   }
 
-  /** Adds a header even if one of the same name exists (`Set-Cookie`, `Link`). Checked as {@link setHeader}. */
+  /**
+   * Adds a header even if one of the same name exists (`Set-Cookie`, `Link`). Checked as
+   * {@link setHeader}. `Content-Length` is never doubled: appending it replaces it.
+   */
   appendHeader(name: string, value: string | number): this {
+    if (name.length === CONTENT_LENGTH.length && name.toLowerCase() === CONTENT_LENGTH) return this.setHeader(name, value)
     const text = this.#checkField(name, value)
     ;(this.#fields ??= []).push(name, text)
     return this
@@ -283,10 +291,8 @@ export class Response {
     if (!isFieldValue(text)) throw invalidHeader(`Invalid value for header ${name}: ${JSON.stringify(text)}`)
     const lower = name.toLowerCase()
     if (FRAMING_NAMES.has(lower)) throw invalidHeader(`${name} is written by the response itself`)
-    if (lower === 'content-length') {
-      const length = Number(text)
-      if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(length)) throw invalidHeader(`Invalid Content-Length ${JSON.stringify(text)}`)
-      this.#declaredLength = length
+    if (lower === CONTENT_LENGTH && (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)))) {
+      throw invalidHeader(`Invalid Content-Length ${JSON.stringify(text)}`)
     }
     return text
   }
@@ -298,7 +304,7 @@ export class Response {
     for (let i = fields.length - 2; i >= 0; i -= 2) {
       if ((fields[i] as string).toLowerCase() === lower) fields.splice(i, 2)
     }
-    if (lower === 'content-length') this.#declaredLength = -1
+    if (lower === CONTENT_LENGTH) this.#declaredLength = -1
   }
 
   #checkOpen(): void {

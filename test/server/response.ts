@@ -367,3 +367,49 @@ t.test('onClose(true) when the connection goes first; socket is the connection',
   t.ok((serverSocket as unknown as Socket).destroyed)
   await until(() => server.connectionCount === 0)
 })
+
+t.test('regression: a Content-Length set after another header was lost (sent twice, or with chunked)', async (t) => {
+  const { connect } = await startServer(t, {}, (request, response) => {
+    response.setHeader('Content-Type', 'text/plain')
+    if (request.path === '/append') response.appendHeader('Content-Length', '99').appendHeader('content-length', 5)
+    else response.setHeader('Content-Length', 5)
+    if (request.path === '/removed') {
+      response.removeHeader('CONTENT-LENGTH')
+      response.end('automatic')
+    } else if (request.path === '/streamed') {
+      response.write('he')
+      response.end('llo')
+    } else {
+      response.end('hello')
+    }
+  })
+  const client = await connect()
+  client.write(get('/known') + get('/streamed') + get('/append') + get('/removed'))
+  const [known, streamed, appended, removed] = await client.responses(4)
+  for (const [response, name] of [
+    [known, 'Content-Length'],
+    [streamed, 'Content-Length'],
+    [appended, 'content-length'],
+  ] as Array<[RawResponse, string]>) {
+    t.equal(headWithoutDate(response), `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n${name}: 5\r\n\r\n`, 'once, as set')
+    t.equal(response.rawBody.toString(), 'hello', 'not chunked')
+  }
+  t.equal(headWithoutDate(removed as RawResponse), 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\n')
+})
+
+t.test('regression: a Content-Length set after another header was not enforced', async (t) => {
+  const outcomes: unknown[] = []
+  const { connect } = await startServer(t, {}, (_request, response) => {
+    response.setHeader('X-First', '1')
+    response.setHeader('Content-Length', 3)
+    try {
+      response.end('too long')
+    } catch (error) {
+      outcomes.push(error)
+    }
+  })
+  const client = await connect()
+  client.write(get('/'))
+  await client.whenClosed
+  t.match(outcomes, [{ code: ErrorCode.CONTENT_LENGTH_MISMATCH }])
+})
