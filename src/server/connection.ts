@@ -300,7 +300,9 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       }
       return
     }
-    if (!parser.idle && this.#reading === null && this.#timerKind !== TIMER_HEADER) {
+    if (parser.idle) {
+      this.#idleIfNothingToDo()
+    } else if (this.#reading === null && this.#timerKind !== TIMER_HEADER) {
       // The first bytes of a head: from now on it has headerTimeoutMs to complete.
       this.#setTimer(TIMER_HEADER, this.#host.settings.headerTimeoutMs)
     }
@@ -339,7 +341,15 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       this.#feed(pending, this.#pendingOffset)
       return
     }
-    if (this.#parser.idle && this.#timerKind === TIMER_NONE) this.#setTimer(TIMER_IDLE, this.#host.settings.idleTimeoutMs)
+    // While the parser runs its state is not up to date; #feed decides once it returns.
+    if (!this.#executing) this.#idleIfNothingToDo()
+  }
+
+  /** Nothing being answered, nothing being read: the keep-alive idle timeout runs. */
+  #idleIfNothingToDo(): void {
+    if (this.#timerKind === TIMER_NONE && this.#active === null && this.#queue === null && this.#parser.idle) {
+      this.#setTimer(TIMER_IDLE, this.#host.settings.idleTimeoutMs)
+    }
   }
 
   #activate(response: Response): void {

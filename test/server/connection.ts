@@ -488,3 +488,26 @@ t.test('regression: pipelined requests then FIN: only the first was answered', a
   )
   await client.whenClosed
 })
+
+t.test('regression: no idle timeout after a head that came in two pieces, or a body that outlived its response', async (t) => {
+  const { connect, socket, clock, server } = await startServer(t, { idleTimeoutMs: 1000, bodyTimeoutMs: 5000 }, (_request, response) => response.end('ok'))
+  const split = await connect()
+  const splitSocket = await socket(0)
+  const firstPiece = 'GET / HTTP/1.1\r\nHo'
+  split.write(firstPiece)
+  await readBy(splitSocket, firstPiece.length)
+  split.write('st: t\r\n\r\n')
+  await split.response()
+  const late = await connect()
+  const lateSocket = await socket(1)
+  // Answered at the head; the body is still coming when the response is over.
+  const head = 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\n'
+  late.write(head)
+  await late.response()
+  late.write('abc')
+  await readBy(lateSocket, head.length + 3)
+  clock.advance(1100)
+  await split.whenClosed
+  await late.whenClosed
+  await until(() => server.connectionCount === 0)
+})
