@@ -84,6 +84,9 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   #upgrade: Request | null = null
   #executing = false
   #corked = false
+  /** A write went above the high-water mark and no 'drain' came since. */
+  #outputBlocked = false
+  /** The socket is paused: see #updateReading. */
   #readPaused = false
   #closed = false
 
@@ -134,9 +137,9 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       process.nextTick(uncorkConnection, this)
     }
     const below = socket.write(chunk)
-    if (!below && !this.#readPaused) {
-      this.#readPaused = true
-      socket.pause()
+    if (!below && !this.#outputBlocked) {
+      this.#outputBlocked = true
+      this.#updateReading()
     }
     return below
   }
@@ -178,13 +181,14 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       return
     }
     const response = new ServerResponse(request, this)
-    if (this.#active === null && this.#queue === null && !this.#readPaused) {
+    // A handler starts only while the socket takes output; otherwise it waits for 'drain'.
+    if (this.#active === null && this.#queue === null && !this.#outputBlocked) {
       this.#activate(response)
     } else {
       ;(this.#queue ??= []).push(response)
       if (this.#queue.length >= this.#host.settings.maxPipelinedRequests) this.#parser.pause()
     }
-    if (this.#readPaused) this.#parser.pause()
+    if (this.#outputBlocked) this.#parser.pause()
   }
 
   onRequestBody(chunk: Buffer, start: number, end: number): void {
@@ -220,10 +224,10 @@ export class Connection implements RequestParserHandler, ResponseChannel {
 
   /** @internal */
   onDrain(): void {
-    if (!this.#readPaused) return
-    this.#readPaused = false
-    this.socket.resume()
+    if (!this.#outputBlocked) return
+    this.#outputBlocked = false
     this.#next()
+    this.#updateReading()
   }
 
   /** @internal The socket is gone: settle everything that waited on it. */
@@ -294,10 +298,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       // Paused: keep the rest, stop reading until the queue or the socket drains.
       this.#pending = chunk
       this.#pendingOffset = reached
-      if (!this.#readPaused) {
-        this.#readPaused = true
-        this.socket.pause()
-      }
+      this.#updateReading()
       return
     }
     if (parser.idle) {
@@ -332,17 +333,28 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     }
     const pending = this.#pending
     if (pending !== null && !this.#executing) {
+      if (this.#outputBlocked) return
       this.#pending = null
       this.#parser.resume()
-      if (this.#readPaused && this.socket.writableLength < this.#host.settings.highWaterMarkBytes) {
-        this.#readPaused = false
-        this.socket.resume()
-      }
       this.#feed(pending, this.#pendingOffset)
+      this.#updateReading()
       return
     }
     // While the parser runs its state is not up to date; #feed decides once it returns.
     if (!this.#executing) this.#idleIfNothingToDo()
+  }
+
+  /**
+   * The socket is read only while the parser can take bytes (none held back in #pending) and
+   * its output is below the high-water mark: bytes held back stay in the socket, and a drain
+   * alone never resumes a paused parse (its new bytes would overwrite the held ones).
+   */
+  #updateReading(): void {
+    const pause = this.#outputBlocked || this.#pending !== null
+    if (pause === this.#readPaused) return
+    this.#readPaused = pause
+    if (pause) this.socket.pause()
+    else this.socket.resume()
   }
 
   /** Nothing being answered, nothing being read: the keep-alive idle timeout runs. */

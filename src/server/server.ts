@@ -109,7 +109,11 @@ export class Server implements ConnectionHost {
       wheel: options.wheel ?? defaultWheel(),
     }
     // allowHalfOpen: a client that sends FIN after its request still gets the answer.
-    this.#net = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket))
+    // highWaterMark: a socket's write() turns false, and reading stops, above highWaterMarkBytes.
+    this.#net = createNetServer(
+      { allowHalfOpen: true, noDelay: true, highWaterMark: this.settings.highWaterMarkBytes },
+      (socket) => this.#accept(socket),
+    )
     this.#net.on('error', (error: NodeJS.ErrnoException) => this.#onNetError(error))
   }
 

@@ -511,3 +511,33 @@ t.test('regression: no idle timeout after a head that came in two pieces, or a b
   await late.whenClosed
   await until(() => server.connectionCount === 0)
 })
+
+t.test('regression: pipelined requests were lost when a drain resumed reading while parsing was paused', async (t) => {
+  const count = 5000
+  const { connect } = await startServer(t, { maxPipelinedRequests: 2 }, (request, response) => {
+    if (request.path !== '/big') return response.end(request.path)
+    // Over the high-water mark: reading stops; the drain comes while this response still runs.
+    response.write(Buffer.alloc(256 * 1024, 0x62))
+    response.socket.once('drain', () => setTimeout(() => response.end(), 20))
+  })
+  const client = await connect()
+  let pipeline = get('/big')
+  for (let i = 0; i < count; i++) pipeline += get(`/${i}`)
+  client.write(pipeline)
+  const big = await client.response()
+  t.equal(big.body.length, 256 * 1024)
+  const responses = await client.responses(count)
+  t.strictSame(bodies(responses), Array.from({ length: count }, (_, i) => `/${i}`))
+})
+
+t.test('regression: highWaterMarkBytes did not set the socket\'s high-water mark', async (t) => {
+  const results: Array<[number, boolean]> = []
+  const { connect } = await startServer(t, { highWaterMarkBytes: 256 * 1024 }, (_request, response) => {
+    results.push([response.socket.writableHighWaterMark, response.write(Buffer.alloc(100 * 1024))])
+    response.end()
+  })
+  const client = await connect()
+  client.write(get('/'))
+  await client.response()
+  t.strictSame(results, [[256 * 1024, true]], '100 KiB unwritten is below 256 KiB')
+})
