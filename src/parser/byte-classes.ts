@@ -33,6 +33,15 @@ export const TARGET: Uint8Array = table((byte) => byte >= 0x21 && byte <= 0x7e)
  */
 export const FIELD_VALUE: Uint8Array = table((byte) => byte === 0x09 || (byte >= 0x20 && byte !== 0x7f))
 
+/**
+ * Bytes of an RFC 3986 authority except `@` (which may appear once, checked apart):
+ * unreserved, sub-delims, `:`, `%`, `[` and `]`. Everything else visible (`" # < > \ ^ ` { | }`)
+ * is what host-confusion attacks put there, and what Node's llhttp refuses.
+ */
+export const AUTHORITY: Uint8Array = table(
+  (byte) => isAlphaNumeric(byte) || "-._~!$&'()*+,;=:%[]".includes(String.fromCharCode(byte)),
+)
+
 /** `qdtext` of a quoted-string (RFC 9110 section 5.6.4), used by chunk extensions. */
 export const QUOTED_TEXT: Uint8Array = table(
   (byte) => byte === 0x09 || byte === 0x20 || byte === 0x21 || (byte >= 0x23 && byte <= 0x5b) ||

@@ -1,5 +1,5 @@
 import { ErrorCode, ParserError, type ErrorCodeValue } from '../errors.js'
-import { FIELD_VALUE, HEX_VALUE, LOWER, QUOTED_TEXT, TARGET, TOKEN } from './byte-classes.js'
+import { AUTHORITY, FIELD_VALUE, HEX_VALUE, LOWER, QUOTED_TEXT, TARGET, TOKEN } from './byte-classes.js'
 import { CONNECT_METHOD, MAX_METHOD_LENGTH, OPTIONS_METHOD, knownMethodPrefix, lookupMethod } from './methods.js'
 import { RequestHead } from './request-head.js'
 
@@ -97,6 +97,9 @@ const KNOWN_FIELDS: ReadonlyArray<[string, number]> = [
   ['content-length', FIELD_CONTENT_LENGTH],
   ['transfer-encoding', FIELD_TRANSFER_ENCODING],
   ['connection', FIELD_CONNECTION],
+  // Not a standard field, but Node's llhttp reads it as Connection: so must we, or a
+  // `Proxy-Connection: close` would end the connection for one reader and not the other.
+  ['proxy-connection', FIELD_CONNECTION],
   ['host', FIELD_HOST],
   ['upgrade', FIELD_UPGRADE],
   ['expect', FIELD_EXPECT],
@@ -118,6 +121,31 @@ function classifyField(buf: Buffer, start: number, end: number): number {
   const candidate = FIELD_BY_LENGTH[end - start]
   if (candidate === undefined || !equalsIgnoringCase(buf, start, end, candidate[0])) return FIELD_OTHER
   return candidate[1]
+}
+
+function isAlpha(byte: number): boolean {
+  const lower = LOWER[byte] as number
+  return lower >= 0x61 && lower <= 0x7a
+}
+
+/**
+ * The index of the first byte of `buf[start..end)` that an RFC 3986 authority may not hold
+ * (unreserved, sub-delims, `:`, `%`, `[`, `]`, one `@`), or -1. In absolute-form the
+ * authority ends at the first `/` or `?`.
+ */
+function authorityError(buf: Buffer, start: number, end: number, absolute: boolean): number {
+  let seenAt = false
+  for (let i = start; i < end; i++) {
+    const byte = buf[i] as number
+    if (absolute && (byte === SLASH || byte === 0x3f)) return -1
+    if (byte === 0x40) {
+      if (seenAt) return i
+      seenAt = true
+    } else if (AUTHORITY[byte] !== 1) {
+      return i
+    }
+  }
+  return -1
 }
 
 function isWhitespace(byte: number | undefined): boolean {
@@ -303,6 +331,7 @@ export class RequestParser {
               : this.#fail(ErrorCode.INVALID_TARGET, 'Invalid character in request-target', 400, i)
           }
           this.#tokenStart = i
+          this.#tokenOffset = base + i
           state = S_TARGET
           continue
         }
@@ -321,8 +350,9 @@ export class RequestParser {
           }
           this.#finishToken(buf, i)
           const head = this.#head
-          if (!this.#validTargetForm(head.methodIndex)) {
-            return this.#fail(ErrorCode.INVALID_TARGET, 'Request-target of the wrong form', 400, i)
+          const formError = this.#targetFormError(head.methodIndex)
+          if (formError >= 0) {
+            return this.#fail(ErrorCode.INVALID_TARGET, 'Request-target of the wrong form', 400, i, this.#tokenOffset + formError - this.#spanStart)
           }
           head.spanBuffers.push(this.#spanBuffer)
           head.spanOffsets.push(this.#spanStart, this.#spanEnd)
@@ -591,9 +621,10 @@ export class RequestParser {
     return i
   }
 
-  #fail(code: ErrorCodeValue, message: string, status: number, i: number): number {
+  /** Stop at index `i` of the chunk; the error points at `offset` (default: that same byte). */
+  #fail(code: ErrorCodeValue, message: string, status: number, i: number, offset: number = this.#base + i): number {
     this.#state = S_ERROR
-    this.#error = new ParserError(code, message, status, this.#base + i)
+    this.#error = new ParserError(code, message, status, offset)
     this.#fed = this.#base + i
     return i
   }
@@ -662,25 +693,32 @@ export class RequestParser {
     this.#spanEnd = joined.length
   }
 
-  /** RFC 9112 section 3.2: origin-form, absolute-form, authority-form (CONNECT), asterisk-form (OPTIONS). */
-  #validTargetForm(method: number): boolean {
+  /**
+   * RFC 9112 section 3.2: origin-form, absolute-form, authority-form (CONNECT) or
+   * asterisk-form (OPTIONS). Returns the index in #spanBuffer of the first byte that breaks
+   * the form, or -1. Absolute-form must be `scheme://authority`, with an ALPHA-only scheme as
+   * Node's llhttp demands (RFC 3986 allows more; no server needs it).
+   */
+  #targetFormError(method: number): number {
     const buf = this.#spanBuffer
     const start = this.#spanStart
+    const end = this.#spanEnd
     const first = buf[start] as number
-    if (method === CONNECT_METHOD) return first !== SLASH && first !== ASTERISK
-    if (first === SLASH) return true
-    if (first === ASTERISK) return method === OPTIONS_METHOD && this.#spanEnd - start === 1
-    // absolute-form: scheme "://" ..., scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). A
-    // scheme without an authority (`mailto:x`) names nothing a server could serve.
-    const firstLower = LOWER[first] as number
-    if (firstLower < 0x61 || firstLower > 0x7a) return false
-    for (let i = start + 1; i < this.#spanEnd; i++) {
-      const byte = LOWER[buf[i] as number] as number
-      if (byte === COLON) return i + 2 < this.#spanEnd && buf[i + 1] === SLASH && buf[i + 2] === SLASH
-      const schemeByte = (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2b || byte === 0x2d || byte === 0x2e
-      if (!schemeByte) return false
+    if (method === CONNECT_METHOD) {
+      return first === SLASH || first === ASTERISK ? start : authorityError(buf, start, end, false)
     }
-    return false
+    if (first === SLASH) return -1
+    if (first === ASTERISK) {
+      if (method !== OPTIONS_METHOD) return start
+      return end - start === 1 ? -1 : start + 1
+    }
+    let i = start
+    while (i < end && isAlpha(buf[i] as number)) i++
+    if (i === start) return start
+    if (buf[i] !== COLON) return i
+    if (buf[i + 1] !== SLASH) return i + 1
+    if (buf[i + 2] !== SLASH) return i + 2
+    return authorityError(buf, i + 3, end, true)
   }
 
   /**
@@ -697,9 +735,11 @@ export class RequestParser {
     const kind = this.#fieldKind
     if (this.#inTrailers) {
       head.trailerCount++
-      // RFC 9110 section 6.5.1: a trailer must not frame the message.
-      if (kind === FIELD_CONTENT_LENGTH) return this.#refuse(ErrorCode.CONTENT_LENGTH_WITH_TRANSFER_ENCODING, 'Content-Length in trailers', start)
-      if (kind === FIELD_TRANSFER_ENCODING) return this.#refuse(ErrorCode.INVALID_TRANSFER_ENCODING, 'Transfer-Encoding in trailers', start)
+      // RFC 9110 section 6.5.1: a trailer must not frame the message or manage the
+      // connection (llhttp would act on them; refusing keeps both readings the same).
+      if (kind === FIELD_CONTENT_LENGTH || kind === FIELD_TRANSFER_ENCODING || kind === FIELD_CONNECTION) {
+        return this.#refuse(ErrorCode.FORBIDDEN_TRAILER, 'A framing or connection field in trailers', start)
+      }
       return true
     }
     head.headerCount++
@@ -730,13 +770,14 @@ export class RequestParser {
         return this.#acceptTransferCodings(buf, start, end)
       }
       case FIELD_CONNECTION:
-        this.#acceptConnectionOptions(buf, start, end)
+        this.#acceptConnectionOptions(buf, start, this.#valueEnd)
         return true
       case FIELD_HOST:
         this.#hostCount++
         return true
       case FIELD_UPGRADE:
-        this.#hasUpgrade = true
+        // An empty Upgrade names no protocol: Node's llhttp does not hand the socket over.
+        if (start < end) this.#hasUpgrade = true
         return true
       case FIELD_EXPECT:
         if (equalsIgnoringCase(buf, start, end, '100-continue')) head.expectContinue = true
@@ -805,7 +846,13 @@ export class RequestParser {
     return true
   }
 
-  /** `Connection` options (RFC 9110 section 7.6.1): close, keep-alive and upgrade matter here. */
+  /**
+   * `Connection` options (RFC 9110 section 7.6.1): close, keep-alive and upgrade matter here.
+   * `end` includes the value's trailing whitespace: Node's llhttp does not match a token
+   * followed by HTAB, so netserv reads `keep-alive<HTAB>` and `upgrade<HTAB>` as nothing
+   * either (never keeping open or handing over what a proxy beside it would not), while it
+   * still honours `close<HTAB>`.
+   */
   #acceptConnectionOptions(buf: Buffer, start: number, end: number): void {
     let element = start
     while (element < end) {
@@ -813,10 +860,16 @@ export class RequestParser {
       while (elementEnd < end && buf[elementEnd] !== 0x2c) elementEnd++
       let first = element
       let last = elementEnd
+      let tabAfter = false
       while (first < last && isWhitespace(buf[first])) first++
-      while (last > first && isWhitespace(buf[last - 1])) last--
+      while (last > first && isWhitespace(buf[last - 1])) {
+        if (buf[last - 1] === HTAB) tabAfter = true
+        last--
+      }
       if (equalsIgnoringCase(buf, first, last, 'close')) this.#connectionClose = true
-      else if (equalsIgnoringCase(buf, first, last, 'keep-alive')) this.#connectionKeepAlive = true
+      else if (tabAfter) {
+        // see above: not recognised
+      } else if (equalsIgnoringCase(buf, first, last, 'keep-alive')) this.#connectionKeepAlive = true
       else if (equalsIgnoringCase(buf, first, last, 'upgrade')) this.#connectionUpgrade = true
       element = elementEnd + 1
     }

@@ -141,6 +141,19 @@ check('Upgrade without Connection: upgrade is an ordinary request', `${get('/', 
   messages: [{ upgrade: false }, { upgrade: false }],
 })
 
+check('an empty Upgrade names no protocol: no hand-over', `${get('/', 'Connection: upgrade', 'Upgrade: \t')}${get('/next')}`, {
+  messages: [{ upgrade: false }, { target: '/next' }],
+})
+
+check('Proxy-Connection is read as Connection, as Node does', `${get('/', 'Proxy-Connection: upgrade', 'Upgrade: ws')}tunnel`, {
+  messages: [{ upgrade: true }],
+  upgradeOffset: 67,
+})
+
+check('upgrade followed by HTAB is not recognised, as Node does not', `${get('/', 'Connection: upgrade\t, x', 'Upgrade: ws')}${get('/next')}`, {
+  messages: [{ upgrade: false }, { target: '/next' }],
+})
+
 check('no Host is fine when requireHost is off, and for HTTP/1.0', `GET / HTTP/1.1${CRLF}${CRLF}GET / HTTP/1.0${CRLF}${CRLF}`, {
   messages: [{}, {}],
 }, { requireHost: false })
@@ -160,13 +173,17 @@ check('two spaces after the method', `GET  / HTTP/1.1${CRLF}`, error('INVALID_RE
 check('a control byte starting the target', `GET \x01 HTTP/1.1${CRLF}`, error('INVALID_TARGET', 4))
 check('UTF-8 in the target', Buffer.from(`GET /\u03b4 HTTP/1.1${CRLF}`), error('INVALID_TARGET', 5))
 check('a target that is no form of RFC 9112', `GET foo HTTP/1.1${CRLF}`, error('INVALID_TARGET', 7))
-check('a scheme without //', `GET http:/a HTTP/1.1${CRLF}`, error('INVALID_TARGET', 11))
-check('a scheme with a bad byte', `GET ht_tp://a HTTP/1.1${CRLF}`, error('INVALID_TARGET', 13))
+check('a scheme without //', `GET http:/a HTTP/1.1${CRLF}`, error('INVALID_TARGET', 10))
+check('a scheme without any slash', `GET http:a HTTP/1.1${CRLF}`, error('INVALID_TARGET', 9))
+check('a scheme with a byte that is no letter (Node refuses what RFC 3986 allows)', `GET h2tp://a HTTP/1.1${CRLF}`, error('INVALID_TARGET', 5))
 check('a scheme that never ends', `GET http HTTP/1.1${CRLF}`, error('INVALID_TARGET', 8))
-check('a scheme starting with a digit', `GET 1http://a HTTP/1.1${CRLF}`, error('INVALID_TARGET', 13))
-check('asterisk-form outside OPTIONS', `GET * HTTP/1.1${CRLF}`, error('INVALID_TARGET', 5))
-check('asterisk-form with more than the asterisk', `OPTIONS *x HTTP/1.1${CRLF}`, error('INVALID_TARGET', 10))
-check('CONNECT to a path', `CONNECT /x HTTP/1.1${CRLF}`, error('INVALID_TARGET', 10))
+check('a scheme starting with a digit', `GET 1http://a HTTP/1.1${CRLF}`, error('INVALID_TARGET', 4))
+check('a quote in an absolute-form authority', `GET http://a"b/ HTTP/1.1${CRLF}`, error('INVALID_TARGET', 12))
+check('a second @ in an absolute-form authority', `GET http://a@@b/ HTTP/1.1${CRLF}`, error('INVALID_TARGET', 13))
+check('a brace in a CONNECT authority', `CONNECT a{b:1 HTTP/1.1${CRLF}`, error('INVALID_TARGET', 9))
+check('asterisk-form outside OPTIONS', `GET * HTTP/1.1${CRLF}`, error('INVALID_TARGET', 4))
+check('asterisk-form with more than the asterisk', `OPTIONS *x HTTP/1.1${CRLF}`, error('INVALID_TARGET', 9))
+check('CONNECT to a path', `CONNECT /x HTTP/1.1${CRLF}`, error('INVALID_TARGET', 8))
 check('HTTP/0.9 (no version)', `GET /${CRLF}${CRLF}`, error('VERSION_NOT_SUPPORTED', 5, 505))
 check('a space inside the target', `GET /foo bar HTTP/1.1${CRLF}`, error('INVALID_VERSION', 9))
 check('lower-case protocol', `GET / http/1.1${CRLF}`, error('INVALID_VERSION', 6))
@@ -228,10 +245,14 @@ check('CR without LF after the chunk size', `${chunked}5\rx`, error('INVALID_CHU
 check('chunk data not followed by CRLF', `${chunked}5${CRLF}helloX`, error('INVALID_CHUNK', 64))
 check('chunk data followed by CR and no LF', `${chunked}5${CRLF}hello\rX`, error('INVALID_CHUNK', 65))
 check('a missing last chunk', `${chunked}3${CRLF}foo${CRLF}${CRLF}`, error('INVALID_CHUNK', 64))
-check('Content-Length in the trailers', `${chunked}0${CRLF}Content-Length: 5${CRLF}${CRLF}`, error('CONTENT_LENGTH_WITH_TRANSFER_ENCODING', 75))
-check('Transfer-Encoding in the trailers', `${chunked}0${CRLF}Transfer-Encoding: chunked${CRLF}${CRLF}`, error('INVALID_TRANSFER_ENCODING', 78))
+check('Content-Length in the trailers', `${chunked}0${CRLF}Content-Length: 5${CRLF}${CRLF}`, error('FORBIDDEN_TRAILER', 75))
+check('Transfer-Encoding in the trailers', `${chunked}0${CRLF}Transfer-Encoding: chunked${CRLF}${CRLF}`, error('FORBIDDEN_TRAILER', 78))
+check('Connection in the trailers', `${chunked}0${CRLF}Connection: close${CRLF}${CRLF}`, error('FORBIDDEN_TRAILER', 71))
 check('data after Connection: close', `${get('/', 'Connection: x, close')}${CRLF}GET`, error('DATA_AFTER_CLOSE', 51))
 check('data after HTTP/1.0', `GET / HTTP/1.0${CRLF}${CRLF}G`, error('DATA_AFTER_CLOSE', 18))
+check('data after Proxy-Connection: close', `${get('/', 'Proxy-Connection: close')}G`, error('DATA_AFTER_CLOSE', 52))
+check('keep-alive followed by HTAB is not recognised: an HTTP/1.0 request closes', `GET / HTTP/1.0${CRLF}Connection: keep-alive\t${CRLF}${CRLF}G`, error('DATA_AFTER_CLOSE', 43))
+check('data after Connection: close followed by HTAB', `${get('/', 'Connection: close\t')}G`, error('DATA_AFTER_CLOSE', 47))
 
 // --- limits
 
