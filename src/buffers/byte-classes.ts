@@ -34,18 +34,21 @@ for (let byte = 0x80; byte <= 0xff; byte++) FIELD_VALUE[byte] = 1
 FIELD_VALUE[0x20] = 1
 FIELD_VALUE[0x09] = 1
 
+/*
+ * The string checks below use regexes equivalent to the tables (a test checks every code
+ * unit): on a JS string V8's compiled regex is as fast as a charCodeAt loop over a table for
+ * short strings and 2-3x faster for long ones (bench/header-validation.bench.ts). The tables
+ * are for bytes already in a Buffer, where there is no string to match.
+ */
+const TOKEN_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const FIELD_VALUE_PATTERN = /^[\t\x20-\x7e\x80-\xff]*$/
+
 /**
  * Whether `name` is a non-empty RFC 9110 token, i.e. a valid field name. Works on the UTF-16
  * code units of a JS string: any unit above 0xff is rejected.
  */
 export function isToken(name: string): boolean {
-  const length = name.length
-  if (length === 0) return false
-  for (let i = 0; i < length; i++) {
-    const unit = name.charCodeAt(i)
-    if (unit > 0xff || TOKEN[unit] === 0) return false
-  }
-  return true
+  return TOKEN_PATTERN.test(name)
 }
 
 /**
@@ -56,10 +59,5 @@ export function isToken(name: string): boolean {
  * Leading and trailing SP/HTAB pass: recipients strip them as OWS (RFC 9110 section 5.5).
  */
 export function isFieldValue(value: string): boolean {
-  const length = value.length
-  for (let i = 0; i < length; i++) {
-    const unit = value.charCodeAt(i)
-    if (unit > 0xff || FIELD_VALUE[unit] === 0) return false
-  }
-  return true
+  return FIELD_VALUE_PATTERN.test(value)
 }

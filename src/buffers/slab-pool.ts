@@ -5,10 +5,10 @@
  * ```
  *  one slab (slabBytes, Buffer.allocUnsafeSlow), carved front to back, never rewritten
  *
- *  0                                 offset
- *  | head A | head B |   head C   |  |#### reservation ####|........ free ........| slabBytes
- *  '-view A-'        '---view C---'   ^ writer fills it; commit(usedBytes) returns a view
- *       |                  |            of exactly the used bytes and moves offset past them
+ *  0                                          offset
+ *  | head A | head B |   head C   | head D |#### reservation ####|...... free ......| slabBytes
+ *  '-view A-'        '---view C---'         ^ writer fills it; commit(usedBytes) returns a
+ *       |                  |                  view of exactly the used bytes, moves offset
  *       |                  '-- in socket 2's write queue until its write completes
  *       '-- handed to socket 1; view and slab stay alive as long as socket 1 holds it
  *

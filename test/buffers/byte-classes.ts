@@ -28,6 +28,19 @@ t.test('FIELD_VALUE is field-vchar, SP and HTAB', async (t) => {
   t.equal(FIELD_VALUE[0x7f], 0, 'DEL')
 })
 
+t.test('the string checks agree with the tables on every code unit', async (t) => {
+  let disagreements = 0
+  for (let unit = 0; unit <= 0xffff; unit++) {
+    const char = String.fromCharCode(unit)
+    const token = unit <= 0xff && TOKEN[unit] === 1
+    const fieldValue = unit <= 0xff && FIELD_VALUE[unit] === 1
+    // Alone, and in the middle of an otherwise valid string.
+    if (isToken(char) !== token || isToken(`ab${char}cd`) !== token) disagreements++
+    if (isFieldValue(char) !== fieldValue || isFieldValue(`ab${char}cd`) !== fieldValue) disagreements++
+  }
+  t.equal(disagreements, 0)
+})
+
 t.test('isToken', async (t) => {
   t.equal(isToken('Content-Type'), true)
   t.equal(isToken("x!#$%&'*+-.^_`|~9"), true)
@@ -35,6 +48,7 @@ t.test('isToken', async (t) => {
   t.equal(isToken('Bad Name'), false)
   t.equal(isToken('Name:'), false)
   t.equal(isToken('X-\r\nInjected'), false)
+  t.equal(isToken('Name\n'), false, 'a trailing LF is not ignored')
   t.equal(isToken('caf\u00e9'), false, 'obs-text is not a tchar')
   // 0x141 & 0xff is 'A': a latin1 writer would turn it into a tchar.
   t.equal(isToken('\u0141'), false, 'units above 0xff are rejected, not truncated')
@@ -47,6 +61,8 @@ t.test('isFieldValue', async (t) => {
   t.equal(isFieldValue('caf\u00e9'), true, 'obs-text')
   t.equal(isFieldValue('a\r\nSet-Cookie: x=1'), false)
   t.equal(isFieldValue('a\nb'), false)
+  t.equal(isFieldValue('value\n'), false, 'a trailing LF is not ignored')
+  t.equal(isFieldValue('value\r\n'), false)
   t.equal(isFieldValue('a\u0000'), false)
   t.equal(isFieldValue('a\u007f'), false)
   // The classic latin1 smuggling pair: low bytes 0x0d 0x0a.
