@@ -16,8 +16,13 @@ export interface ConnectionHost {
   readonly settings: ConnectionSettings
   /** Runs the application's handler for a request whose turn has come. */
   dispatch(request: Request, response: Response): void
-  /** An Upgrade or CONNECT request, complete; `rest` is what the client sent after it. */
-  upgrade(request: Request, socket: Socket, rest: Buffer): boolean
+  /** Whether {@link upgrade} takes upgrades; if not, they are answered by the handler. */
+  readonly handlesUpgrades: boolean
+  /**
+   * An Upgrade or CONNECT request, complete; `rest` is what the client sent after it. The
+   * socket is the callee's from now on.
+   */
+  upgrade(request: Request, socket: Socket, rest: Buffer): void
   connectionClosed(connection: Connection): void
 }
 
@@ -289,8 +294,10 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       return
     }
     if (parser.upgraded) {
+      // What follows belongs to the new protocol: keep it, and leave the rest in the socket.
       this.#pending = chunk
       this.#pendingOffset = reached
+      this.#updateReading()
       this.#next()
       return
     }
@@ -397,16 +404,19 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     const rest = pending === null ? Buffer.alloc(0) : pending.subarray(this.#pendingOffset)
     this.#pending = null
     const socket = this.socket
-    if (this.#host.upgrade(request, socket, rest)) {
-      // The socket is the application's now: no listener of ours stays on it.
+    if (this.#host.handlesUpgrades) {
+      // The socket is the application's now: no listener of ours stays on it. Neither flowing
+      // nor paused (as node:http leaves it): the bytes wait in the socket until the application
+      // listens for 'data' or resumes it, whenever it does.
       socket.removeListener('data', socketOnData)
       socket.removeListener('end', socketOnEnd)
       socket.removeListener('error', socketOnError)
       socket.removeListener('close', socketOnClose)
       socket.removeListener('drain', socketOnDrain)
-      if (this.#readPaused) socket.resume()
+      ;(socket as { readableFlowing: boolean | null }).readableFlowing = null
       this.#closed = true
       this.#host.connectionClosed(this)
+      this.#host.upgrade(request, socket, rest)
       return
     }
     // Nobody takes upgrades: answer it as an ordinary request, then close (the parser has

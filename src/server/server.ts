@@ -199,11 +199,19 @@ export class Server implements ConnectionHost {
     }
   }
 
-  upgrade(request: Request, socket: Socket, rest: Buffer): boolean {
-    const onUpgrade = this.#onUpgrade
-    if (onUpgrade === null) return false
-    onUpgrade(request, socket, rest)
-    return true
+  get handlesUpgrades(): boolean {
+    return this.#onUpgrade !== null
+  }
+
+  upgrade(request: Request, socket: Socket, rest: Buffer): void {
+    try {
+      ;(this.#onUpgrade as UpgradeHandler)(request, socket, rest)
+    } catch (error) {
+      // Thrown from inside a socket event: reported like a handler's failure, never a crash.
+      this.stats.handlerErrors++
+      this.#report(error, request)
+      socket.destroy()
+    }
   }
 
   connectionClosed(connection: Connection): void {

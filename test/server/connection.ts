@@ -541,3 +541,71 @@ t.test('regression: highWaterMarkBytes did not set the socket\'s high-water mark
   await client.response()
   t.strictSame(results, [[256 * 1024, true]], '100 KiB unwritten is below 256 KiB')
 })
+
+t.test('regression: bytes sent while an upgrade waited its turn were lost', async (t) => {
+  const received: string[] = []
+  const { connect } = await startServer(
+    t,
+    {
+      onUpgrade: (_request, socket, head) => {
+        received.push(head.toString())
+        socket.on('data', (chunk: Buffer) => received.push(chunk.toString()))
+        socket.on('end', () => socket.end())
+      },
+    },
+    async (_request, response) => {
+      await delay(40)
+      response.end('before')
+    },
+  )
+  const client = await connect()
+  client.write(get('/before') + 'GET /up HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\nfirst|')
+  await delay(15)
+  client.write('second|')
+  await delay(5)
+  client.write('third')
+  t.equal((await client.response()).body.toString(), 'before')
+  await until(() => received.join('') === 'first|second|third', 2000, JSON.stringify(received))
+  t.pass('every byte reached the application, in order')
+})
+
+t.test('regression: bytes after the hand-over were lost when the application listened late', async (t) => {
+  const received: string[] = []
+  const { connect } = await startServer(
+    t,
+    {
+      onUpgrade: (_request, socket, head) => {
+        received.push(head.toString())
+        setTimeout(() => {
+          socket.on('data', (chunk: Buffer) => received.push(chunk.toString()))
+          socket.on('end', () => socket.end())
+        }, 30)
+      },
+    },
+    (_request, response) => response.end(),
+  )
+  const client = await connect()
+  client.write('GET /up HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n')
+  await delay(10)
+  client.write('sent before the application listened')
+  await until(() => received.join('') === 'sent before the application listened', 2000, JSON.stringify(received))
+  t.pass('kept in the socket until the application read')
+})
+
+t.test('regression: an onUpgrade that threw crashed the process', async (t) => {
+  const boom = new Error('upgrade failed')
+  const { connect, errors, server } = await startServer(
+    t,
+    {
+      onUpgrade: () => {
+        throw boom
+      },
+    },
+    (_request, response) => response.end(),
+  )
+  const client = await connect()
+  client.write('GET /up HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n')
+  await client.whenClosed
+  t.strictSame(errors, [{ error: boom, target: '/up' }])
+  t.equal(server.stats.handlerErrors, 1)
+})
