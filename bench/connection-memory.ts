@@ -1,0 +1,275 @@
+/**
+ * Memory of a held idle keep-alive connection: V8 heap and RSS per connection at 10k
+ * connections, for netserv (lib/, what ships), node:http and the raw `net` floor (a bare
+ * net.Socket kept in a Set).
+ *
+ *   npm run build && npx tsx bench/connection-memory.ts [--connections 10000] [--rounds 3]
+ *                                                      [--snapshot] [--top 20]
+ *
+ * Each server runs alone in a child (bench/peers/memory-server.js, `--expose-gc`, no tsx
+ * loader); the clients run in another child (bench/peers/memory-client.js) bound to
+ * 127.0.1.1-254. Each connection makes one request and reads its answer, so it is a real
+ * keep-alive connection after a response, then idles. The server measures itself when asked
+ * over IPC (heapUsed after forced gcs, and RSS): once after a warm-up batch of connections has
+ * come and gone (so code, pools and first-use caches are in the baseline), once with all
+ * connections held. Per connection = (held - baseline) / connections. Rounds are interleaved
+ * across servers; medians are reported.
+ *
+ * `--snapshot` also writes a heap snapshot at the baseline and with the connections held, for
+ * each server, and prints which objects (by constructor or kind) a connection adds, from the
+ * difference of the two: count and self bytes per connection.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const serverScript = join(root, 'bench/peers/memory-server.js')
+const clientScript = join(root, 'bench/peers/memory-client.js')
+
+const KINDS = ['netserv', 'node:http', 'raw-net'] as const
+type Kind = (typeof KINDS)[number]
+
+const { values: options } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '500' },
+    snapshot: { type: 'boolean', default: false },
+    top: { type: 'string', default: '20' },
+  },
+})
+const connectionCount = Number(options.connections)
+const rounds = Number(options.rounds)
+const warmupCount = Number(options.warmup)
+const topCount = Number(options.top)
+
+interface Measured {
+  type: 'measured'
+  heapUsed: number
+  rss: number
+  external: number
+  arrayBuffers: number
+  connections: number
+}
+
+interface PerConnection {
+  heapBytes: number
+  rssBytes: number
+  externalBytes: number
+}
+
+const children = new Set<ChildProcess>()
+function killAll(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  children.clear()
+}
+process.on('exit', killAll)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll()
+    process.exit(130)
+  })
+}
+
+/** Sends `message` and resolves with the child's next message of type `reply`. */
+function ask<T>(child: ChildProcess, message: object, reply: string, timeoutMs = 120_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.removeListener('message', onMessage)
+      reject(new Error(`no '${reply}' in ${timeoutMs} ms`))
+    }, timeoutMs)
+    function onMessage(answer: { type?: string }): void {
+      if (answer.type !== reply) return
+      clearTimeout(timer)
+      child.removeListener('message', onMessage)
+      resolve(answer as T)
+    }
+    child.on('message', onMessage)
+    if (Object.keys(message).length > 0) child.send(message)
+  })
+}
+
+function start(script: string, args: string[], execArgv: string[]): ChildProcess {
+  // execArgv given explicitly: the children must not inherit tsx's loader (it would sit in the heap).
+  const child = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+
+function stop(child: ChildProcess): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  children.delete(child)
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+interface Session {
+  baseline: Measured
+  held: Measured
+  snapshots: [string, string] | null
+}
+
+async function measureOnce(kind: Kind, snapshotDirectory: string | null): Promise<Session> {
+  const server = start(serverScript, ['--kind', kind], ['--expose-gc'])
+  const client = start(clientScript, [], [])
+  try {
+    const { port } = await ask<{ port: number }>(server, {}, 'listening', 10_000)
+    // Warm-up: the first connections JIT the paths and fill first-use caches; they close again.
+    const warm = await ask<{ failed: number }>(client, { type: 'open', port, count: warmupCount }, 'opened')
+    if (warm.failed > 0) throw new Error(`${kind}: ${warm.failed} warm-up connections failed`)
+    await ask(client, { type: 'close' }, 'closed')
+    await until(async () => (await ask<Measured>(server, { type: 'measure' }, 'measured')).connections === 0, `${kind} to see its warm-up connections close`)
+    const baseline = await ask<Measured>(server, { type: 'measure' }, 'measured')
+    let before = ''
+    if (snapshotDirectory !== null) {
+      before = (await ask<{ path: string }>(server, { type: 'snapshot', path: join(snapshotDirectory, `${kind}-0.heapsnapshot`) }, 'snapshot')).path
+    }
+    const opened = await ask<{ open: number; failed: number }>(client, { type: 'open', port, count: connectionCount }, 'opened', 300_000)
+    if (opened.failed > 0 || opened.open !== connectionCount) throw new Error(`${kind}: ${opened.failed} of ${connectionCount} connections failed`)
+    const held = await ask<Measured>(server, { type: 'measure' }, 'measured')
+    if (held.connections !== connectionCount) throw new Error(`${kind} holds ${held.connections} connections, expected ${connectionCount}`)
+    let snapshots: [string, string] | null = null
+    if (snapshotDirectory !== null) {
+      const after = (await ask<{ path: string }>(server, { type: 'snapshot', path: join(snapshotDirectory, `${kind}-${connectionCount}.heapsnapshot`) }, 'snapshot')).path
+      snapshots = [before, after]
+    }
+    return { baseline, held, snapshots }
+  } finally {
+    stop(client)
+    stop(server)
+  }
+}
+
+function perConnection(session: Session): PerConnection {
+  const { baseline, held } = session
+  return {
+    heapBytes: (held.heapUsed - baseline.heapUsed) / connectionCount,
+    rssBytes: (held.rss - baseline.rss) / connectionCount,
+    externalBytes: (held.external - baseline.external) / connectionCount,
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+// --- heap snapshot difference
+
+interface HeapSnapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } }
+  nodes: number[]
+  strings: string[]
+}
+
+/** Count and self bytes per object group: constructor name for objects, the kind for the rest. */
+function groups(path: string): Map<string, { count: number; bytes: number }> {
+  const heap = JSON.parse(readFileSync(path, 'utf8')) as HeapSnapshot
+  const fields = heap.snapshot.meta.node_fields
+  const types = heap.snapshot.meta.node_types[0]
+  const width = fields.length
+  const typeField = fields.indexOf('type')
+  const nameField = fields.indexOf('name')
+  const sizeField = fields.indexOf('self_size')
+  const result = new Map<string, { count: number; bytes: number }>()
+  const nodes = heap.nodes
+  for (let i = 0; i < nodes.length; i += width) {
+    const type = types[nodes[i + typeField] as number] ?? '?'
+    const name = heap.strings[nodes[i + nameField] as number] ?? '?'
+    // Objects and closures by name; strings, arrays, code... by kind (their names are contents).
+    const key = type === 'object' || type === 'closure' || type === 'native' || type === 'hidden' ? `${type} ${name}` : `(${type})`
+    const group = result.get(key) ?? { count: 0, bytes: 0 }
+    group.count++
+    group.bytes += nodes[i + sizeField] as number
+    result.set(key, group)
+  }
+  return result
+}
+
+function printSnapshotDifference(kind: Kind, [before, after]: [string, string]): void {
+  const a = groups(before)
+  const b = groups(after)
+  const rows: Array<{ key: string; count: number; bytes: number }> = []
+  for (const [key, group] of b) {
+    const base = a.get(key) ?? { count: 0, bytes: 0 }
+    rows.push({ key, count: (group.count - base.count) / connectionCount, bytes: (group.bytes - base.bytes) / connectionCount })
+  }
+  rows.sort((x, y) => y.bytes - x.bytes)
+  const total = rows.reduce((sum, row) => sum + row.bytes, 0)
+  console.log(`\n${kind}: what one connection adds to the heap (snapshot difference, ${(total / 1024).toFixed(2)} KiB in all; ${statSync(after).size >> 20} MiB snapshot)`)
+  console.log('(synthetic rows are the C++ socket wrap as the snapshot estimates it: outside the V8 heap, not in heapUsed)')
+  console.log('| objects | per connection | bytes per connection |')
+  console.log('| --- | ---: | ---: |')
+  for (const row of rows.slice(0, topCount)) {
+    if (Math.abs(row.bytes) < 1) continue
+    console.log(`| ${row.key.replaceAll('|', '\\|')} | ${row.count.toFixed(2)} | ${row.bytes.toFixed(0)} |`)
+  }
+}
+
+async function main(): Promise<void> {
+  try {
+    statSync(join(root, 'lib/server/server.js'))
+  } catch {
+    throw new Error('lib/ is missing: run `npm run build` first')
+  }
+  console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown'}, node ${process.version}`)
+  console.log(`${connectionCount} idle keep-alive connections after one request each; ${rounds} rounds, interleaved; medians\n`)
+  const results = new Map<Kind, PerConnection[]>(KINDS.map((kind) => [kind, []]))
+  const snapshotDirectory = options.snapshot ? mkdtempSync(join(tmpdir(), 'netserv-heap-')) : null
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of KINDS) {
+        const session = await measureOnce(kind, null)
+        const figures = perConnection(session)
+        results.get(kind)?.push(figures)
+        console.log(
+          `round ${round + 1}  ${kind.padEnd(10)} heap ${figures.heapBytes.toFixed(0).padStart(5)} B/conn  rss ${figures.rssBytes.toFixed(0).padStart(6)} B/conn` +
+            `  external ${figures.externalBytes.toFixed(0).padStart(5)} B/conn  (heap ${(session.baseline.heapUsed / 2 ** 20).toFixed(1)} -> ${(session.held.heapUsed / 2 ** 20).toFixed(1)} MiB)`,
+        )
+      }
+    }
+    printSummary(results)
+    // Snapshots in sessions of their own: writing one grows the RSS it would be measured with.
+    if (snapshotDirectory !== null) {
+      for (const kind of KINDS) {
+        const session = await measureOnce(kind, snapshotDirectory)
+        if (session.snapshots !== null) printSnapshotDifference(kind, session.snapshots)
+      }
+    }
+  } finally {
+    if (snapshotDirectory !== null) rmSync(snapshotDirectory, { recursive: true, force: true })
+  }
+}
+
+function printSummary(results: Map<Kind, PerConnection[]>): void {
+  const medians = new Map(KINDS.map((kind) => {
+    const list = results.get(kind) ?? []
+    return [kind, { heap: median(list.map((r) => r.heapBytes)), rss: median(list.map((r) => r.rssBytes)), external: median(list.map((r) => r.externalBytes)) }] as const
+  }))
+  const floor = medians.get('raw-net')
+  console.log(`\n| server | heap per connection | RSS per connection | external per connection | heap vs raw net |`)
+  console.log('| --- | ---: | ---: | ---: | ---: |')
+  for (const [kind, m] of medians) {
+    console.log(`| ${kind} | ${(m.heap / 1024).toFixed(2)} KiB | ${(m.rss / 1024).toFixed(2)} KiB | ${(m.external / 1024).toFixed(2)} KiB | ${floor === undefined ? '-' : (m.heap / floor.heap).toFixed(2)}x |`)
+  }
+  console.log('\ntarget: netserv heap per connection <= 1.25x raw net')
+  console.log('(heap: V8 heapUsed after forced gcs; RSS includes the native socket objects and malloc slack, so it is noisier)')
+}
+
+try {
+  await main()
+} finally {
+  killAll()
+}
