@@ -87,6 +87,8 @@ export class Server implements ConnectionHost {
   readonly #connections = new Set<Connection>()
   readonly #shutdownListeners = new Set<ShutdownListener>()
   #closing = false
+  /** What {@link close} returned, returned again by later calls. */
+  #closed: Promise<void> | null = null
   #whenEmpty: (() => void) | null = null
 
   constructor(options: ServerOptions, handler: Handler) {
@@ -134,9 +136,11 @@ export class Server implements ConnectionHost {
 
   /**
    * Starts accepting. Resolves with the bound address; rejects with the listen error
-   * (`EADDRINUSE`...). Port 0 picks a free port.
+   * (`EADDRINUSE`...), or `NETSERV_SERVER_CLOSED` once {@link close} was called (a closed
+   * server stays closed). Port 0 picks a free port.
    */
   listen(port = 0, host?: string): Promise<AddressInfo> {
+    if (this.#closing) return Promise.reject(new NetservError(ErrorCode.SERVER_CLOSED, 'The server was closed'))
     return new Promise((resolve, reject) => {
       const onListenError = (error: Error): void => reject(error)
       this.#net.once('error', onListenError)
@@ -151,28 +155,35 @@ export class Server implements ConnectionHost {
 
   /**
    * Stops accepting, lets responses in flight finish, ends push streams (through the
-   * shutdown listeners) and idle keep-alive connections, and resolves once every socket is
-   * gone; whatever is still open at the deadline is destroyed.
+   * shutdown listeners) and idle keep-alive connections, and resolves once every connection
+   * is gone; whatever is still open at the deadline is destroyed. Upgraded sockets are the
+   * application's: neither waited for nor destroyed (end them from a shutdown listener).
+   * Calling it again returns the same promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
     const deadlineMs = positiveInteger(options.deadlineMs, 5_000, 'deadlineMs')
+    if (this.#closed !== null) return this.#closed
     this.#closing = true
-    const listening = new Promise<void>((resolve) => {
-      if (!this.#net.listening) return resolve()
-      this.#net.close(() => resolve())
-    })
-    for (const listener of this.#shutdownListeners) listener()
+    // The listening socket closes at once; net's own 'close' would also wait for upgraded
+    // sockets, which are not ours to wait for.
+    this.#net.close()
+    for (const listener of this.#shutdownListeners) {
+      try {
+        listener()
+      } catch (error) {
+        this.#report(error, null)
+      }
+    }
     this.#shutdownListeners.clear()
     for (const connection of this.#connections) connection.shutdown()
     const drained = new Promise<void>((resolve) => {
       if (this.#connections.size === 0) return resolve()
       this.#whenEmpty = resolve
     })
-    const deadline = setTimeout(() => {
-      for (const connection of this.#connections) connection.socket.destroy()
-    }, deadlineMs)
-    deadline.unref()
-    return Promise.all([listening, drained]).then(() => clearTimeout(deadline))
+    // Not unref'ed: a process whose last sockets sit idle must still see close() settle.
+    const deadline = setTimeout(destroyAll, deadlineMs, this.#connections)
+    this.#closed = drained.then(() => clearTimeout(deadline))
+    return this.#closed
   }
 
   /** Registers a listener for {@link close}; returns a function that removes it. */
@@ -225,12 +236,10 @@ export class Server implements ConnectionHost {
 
   // --- internals
 
+  // After close() no accept can come: the listening socket is closed at once, and listen()
+  // refuses a closed server.
   #accept(socket: Socket): void {
     this.stats.accepted++
-    if (this.#closing) {
-      socket.destroy()
-      return
-    }
     this.#connections.add(new Connection(socket, this))
   }
 
@@ -260,6 +269,10 @@ export class Server implements ConnectionHost {
 }
 
 function noop(): void {}
+
+function destroyAll(connections: ReadonlySet<Connection>): void {
+  for (const connection of connections) connection.socket.destroy()
+}
 
 /**
  * Makes a {@link Server}: `createServer(handler)` or `createServer(options, handler)`.

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { connect as netConnect, createServer as createNetServer } from 'node:net'
 import t from 'tap'
@@ -8,6 +9,25 @@ import { TimerWheel } from '../../src/timers/timer-wheel.js'
 import { FakeClock } from '../fixtures/fake-clock.js'
 import { get, startServer } from '../fixtures/test-server.js'
 import { delay, RawClient, until } from '../fixtures/wire-client.js'
+
+const root = new URL('../..', import.meta.url).pathname
+
+// Children run with coverage off (tap's processinfo reads this variable): what they load is
+// compiled by tsx, whose line mapping differs from this process's.
+const childEnv = { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' }
+
+/** Runs test/fixtures/server-child.ts `mode` to its end; returns its exit code and output. */
+function runChild(mode: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/server-child.ts', mode], { cwd: root, env: childEnv })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
 
 t.test('createServer(handler) and createServer(options, handler)', async (t) => {
   const plain = createServer((_request, response) => response.end('plain'))
@@ -294,4 +314,63 @@ t.test('regression: close() with pipelined requests waiting sent answers after a
   )
   await client.whenClosed
   await closed
+})
+
+t.test('regression: a second close() left the first one pending forever', async (t) => {
+  let response: Response | null = null
+  const { connect, server } = await startServer(t, {}, (_request, res) => {
+    response = res
+  })
+  const client = await connect()
+  client.write(get('/'))
+  await until(() => response !== null)
+  const first = server.close()
+  const second = server.close()
+  t.equal(second, first, 'one closing, one promise')
+  ;(response as unknown as Response).end()
+  await Promise.all([first, second])
+  t.equal(server.connectionCount, 0)
+})
+
+t.test('regression: close() never settled while an upgraded socket stayed open', async (t) => {
+  const upgraded: Array<import('node:net').Socket> = []
+  const { connect, server } = await startServer(t, { onUpgrade: (_request, socket) => upgraded.push(socket) }, (_request, response) => response.end())
+  const client = await connect()
+  client.write('GET / HTTP/1.1\r\nHost: t\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n')
+  await until(() => upgraded.length === 1)
+  const startMs = performance.now()
+  await server.close({ deadlineMs: 100 })
+  t.ok(performance.now() - startMs < 1000, 'the application\'s socket is not waited for')
+  t.equal(upgraded[0]?.destroyed, false, 'nor destroyed: it is the application\'s')
+  upgraded[0]?.destroy()
+})
+
+t.test('regression: close() did not settle when only its deadline was left to keep the process alive', async (t) => {
+  const { code, stdout, stderr } = await runChild('close-idle')
+  t.equal(stdout, 'request\nclosed\n', stderr)
+  t.equal(code, 0)
+})
+
+t.test('regression: a shutdown listener that threw broke close()', async (t) => {
+  const { connect, server, errors } = await startServer(t, {}, (_request, response) => response.end())
+  const client = await connect()
+  client.write(get('/'))
+  await client.response()
+  const boom = new Error('listener failed')
+  const calls: string[] = []
+  server.onShutdown(() => {
+    throw boom
+  })
+  server.onShutdown(() => calls.push('next'))
+  await server.close()
+  t.strictSame(calls, ['next'], 'the other listeners ran')
+  t.strictSame(errors, [{ error: boom, target: null }])
+  await client.whenClosed
+})
+
+t.test('listen after close rejects with NETSERV_SERVER_CLOSED', async (t) => {
+  const server = createServer(() => {})
+  await server.listen(0, '127.0.0.1')
+  await server.close()
+  await t.rejects(server.listen(0, '127.0.0.1'), { code: ErrorCode.SERVER_CLOSED })
 })
