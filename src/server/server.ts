@@ -252,7 +252,10 @@ export class Server implements ConnectionHost {
   }
 
   #onNetError(error: NodeJS.ErrnoException): void {
+    // A listen error is listen()'s to reject with.
+    if (error.syscall !== 'accept') return
     // Out of file descriptors: the accept failed, the server and its connections go on.
+    // (libuv mostly sheds the load itself: see test/server/server.ts.)
     this.stats.acceptErrors++
     const failure = new NetservError(ErrorCode.ACCEPT_FAILED, `accept failed: ${error.code ?? error.message}`)
     failure.cause = error

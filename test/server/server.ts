@@ -374,3 +374,82 @@ t.test('listen after close rejects with NETSERV_SERVER_CLOSED', async (t) => {
   await server.close()
   await t.rejects(server.listen(0, '127.0.0.1'), { code: ErrorCode.SERVER_CLOSED })
 })
+
+t.test('out of file descriptors: connections past the limit are shed, those open are still served', async (t) => {
+  // A child with at most 48 descriptors (node and tsx take about 25 of them). Lowering the
+  // limit of a child is allowed to anyone.
+  const child = spawn('bash', ['-c', `ulimit -n 48 && exec "${process.execPath}" --import tsx test/fixtures/server-child.ts emfile`], { cwd: root, env: childEnv })
+  let stdout = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  const exited = once(child, 'close')
+  t.teardown(() => {
+    child.stdin.end()
+  })
+  await until(() => /listening \d+/.test(stdout), 10_000, 'the child to listen')
+  const port = Number(/listening (\d+)/.exec(stdout)?.[1])
+  const kept = await RawClient.connect(port)
+  kept.write(get('/'))
+  t.equal((await kept.response()).body.toString(), 'ok')
+
+  const flood: RawClient[] = []
+  for (let i = 0; i < 100; i++) flood.push(await RawClient.connect(port))
+  // Past the limit, accepting fails; the connections waiting are taken and closed at once.
+  await until(() => flood.some((client) => client.closed), 5000, 'a connection to be shed')
+  const shed = flood.filter((client) => client.closed).length
+  t.ok(shed > 0 && shed < 100, `${shed} of 100 shed`)
+
+  kept.write(get('/stats'))
+  const stats = JSON.parse((await kept.response()).body.toString()) as { accepted: number; requests: number; acceptErrors: number }
+  t.equal(stats.requests, 2, 'the open connection is still served')
+  t.ok(stats.accepted < 101, `${stats.accepted} accepted`)
+  // libuv takes an accept failing with EMFILE itself: it closes a spare descriptor kept for
+  // this, accepts and closes every waiting connection, and reopens the spare; the failure
+  // reaches the server (acceptErrors) only when another thread takes the spare's slot first.
+  t.comment(`acceptErrors reported: ${stats.acceptErrors}`)
+
+  for (const client of flood) client.destroy()
+  // Once descriptors are free again, new connections are served.
+  let served = false
+  for (let attempt = 0; attempt < 100 && !served; attempt++) {
+    const client = await RawClient.connect(port)
+    client.write(get('/'))
+    served = await client.response().then(
+      (response) => response.body.toString() === 'ok',
+      () => false,
+    )
+    client.destroy()
+    if (!served) await delay(20)
+  }
+  t.ok(served, 'a new connection is served once descriptors are back')
+  kept.destroy()
+  child.stdin.end()
+  const [code] = (await exited) as [number | null]
+  t.equal(code, 0, 'the child never crashed')
+})
+
+t.test('an accept failure reported by net is counted and reported, and the server goes on', async (t) => {
+  const { connect, server, errors, socket } = await startServer(t, {}, (_request, response) => response.end('ok'))
+  const client = await connect()
+  // libuv does not let EMFILE through here (see above): emit what net emits when it does.
+  const netServer = ((await socket()) as unknown as { server: import('node:net').Server }).server
+  const emfile = Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', errno: -24, syscall: 'accept' })
+  netServer.emit('error', emfile)
+  t.equal(server.stats.acceptErrors, 1)
+  t.match(errors, [{ error: { code: ErrorCode.ACCEPT_FAILED, message: 'accept failed: EMFILE', cause: emfile }, target: null }])
+  client.write(get('/'))
+  t.equal((await client.response()).body.toString(), 'ok', 'still serving')
+})
+
+t.test('regression: a listen error (EADDRINUSE) was also reported as an accept failure', async (t) => {
+  const holder = createNetServer()
+  holder.listen(0, '127.0.0.1')
+  await once(holder, 'listening')
+  const { port } = holder.address() as { port: number }
+  const errors: unknown[] = []
+  const server = createServer({ onError: (error) => errors.push(error) }, () => {})
+  await t.rejects(server.listen(port, '127.0.0.1'), { code: 'EADDRINUSE' })
+  t.equal(server.stats.acceptErrors, 0)
+  t.strictSame(errors, [])
+  holder.close()
+})
