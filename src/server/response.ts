@@ -178,7 +178,9 @@ export class Response {
    */
   send(response: StaticResponse): void {
     this.#checkOpen()
-    this.#keepAlive = this.request.head.keepAlive && this.#channel.canKeepAlive && this.request.head.versionMinor === 1
+    // head.keepAlive is already false for HTTP/1.0 unless it asked for keep-alive, and the
+    // prebuilt keep-alive variant says Connection: keep-alive, which a 1.0 peer needs to see.
+    this.#keepAlive = this.request.head.keepAlive && this.#channel.canKeepAlive
     this.status = response.status
     this.#state = STATE_STREAMING
     const isHead = this.request.head.methodIndex === HEAD_METHOD

@@ -413,3 +413,16 @@ t.test('regression: a Content-Length set after another header was not enforced',
   await client.whenClosed
   t.match(outcomes, [{ code: ErrorCode.CONTENT_LENGTH_MISMATCH }])
 })
+
+t.test('regression: send(StaticResponse) closed HTTP/1.0 connections that asked for keep-alive', async (t) => {
+  const hello = new StaticResponse({ status: 200, body: 'hi' })
+  const { connect } = await startServer(t, {}, (_request, response) => response.send(hello))
+  const client = await connect()
+  client.write('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')
+  const first = await client.response()
+  t.equal(first.header('connection'), 'keep-alive')
+  client.write('GET / HTTP/1.0\r\n\r\n')
+  const second = await client.response()
+  t.equal(second.header('connection'), 'close', 'and closed when not asked')
+  await client.whenClosed
+})
