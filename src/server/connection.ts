@@ -174,7 +174,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   onRequestHead(head: RequestHead): void {
     const request = new Request(head, this.socket.remoteAddress ?? '')
     this.#reading = request
-    if (head.expectContinue === false && (head.contentLength > 0 || head.chunked)) {
+    if (!expectsContinue(head) && (head.contentLength > 0 || head.chunked)) {
       this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
     } else {
       this.#setTimer(TIMER_NONE, 0)
@@ -375,7 +375,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     this.#active = response
     const request = response.request
     const head = request.head
-    if (head.expectContinue && !request.complete) {
+    if (expectsContinue(head) && !request.complete) {
       this.write(CONTINUE)
       this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
     }
@@ -480,6 +480,11 @@ export class Connection implements RequestParserHandler, ResponseChannel {
 }
 
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
+
+/** RFC 9110 section 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored. */
+function expectsContinue(head: RequestHead): boolean {
+  return head.expectContinue && head.versionMinor === 1
+}
 
 function connectionOf(socket: Socket): Connection {
   return (socket as ConnectionSocket)[kConnection]

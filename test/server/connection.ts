@@ -609,3 +609,20 @@ t.test('regression: an onUpgrade that threw crashed the process', async (t) => {
   t.strictSame(errors, [{ error: boom, target: '/up' }])
   t.equal(server.stats.handlerErrors, 1)
 })
+
+t.test('regression: 100 Continue was sent to HTTP/1.0 clients', async (t) => {
+  const { connect, socket, clock } = await startServer(t, { bodyTimeoutMs: 1000 }, async (request, response) => {
+    response.end(`got ${await request.text()}`)
+  })
+  const client = await connect()
+  // RFC 9110 section 10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request.
+  const head = 'POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n'
+  client.write(head)
+  await readBy(await socket(), head.length)
+  await delay(10)
+  t.equal(client.buffered.length, 0, 'no interim answer')
+  // And the body timeout runs as for any body.
+  clock.advance(1100)
+  await client.whenClosed
+  t.equal(client.buffered.length, 0)
+})
