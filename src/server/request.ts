@@ -20,6 +20,7 @@ export class Request {
   /** The peer's address, as the socket reported it when the connection was accepted. */
   readonly remoteAddress: string
   #target: string | null = null
+  #path: string | null = null
   #query: URLSearchParams | null = null
   #pieces: Buffer[] | null = null
   #listener: BodyListener | null = null
@@ -42,18 +43,13 @@ export class Request {
     return (this.#target ??= this.head.target)
   }
 
-  /** The target up to `?` or `#`, still percent-encoded. */
+  /**
+   * The path of the target, up to `?` or `#`, still percent-encoded: `/a/b` for `/a/b?x` and
+   * for the absolute form `http://host/a/b?x` (`/` when it has none: RFC 9112 section 3.2.2);
+   * the target itself for the asterisk and authority forms (`*`, `host:443`).
+   */
   get path(): string {
-    const target = this.target
-    let end = target.length
-    for (let i = 0; i < target.length; i++) {
-      const code = target.charCodeAt(i)
-      if (code === 0x3f || code === 0x23) {
-        end = i
-        break
-      }
-    }
-    return end === target.length ? target : target.slice(0, end)
+    return (this.#path ??= pathOf(this.target))
   }
 
   /** The query parameters, parsed on first use. */
@@ -160,6 +156,26 @@ export class Request {
       else waiter.reject(error)
     }
   }
+}
+
+function pathOf(target: string): string {
+  let start = 0
+  if (target.charCodeAt(0) !== 0x2f) {
+    const scheme = target.indexOf('://')
+    // Asterisk form, authority form: no path to take.
+    if (scheme < 0) return target
+    start = scheme + 3
+    while (start < target.length && !isPathEnd(target.charCodeAt(start)) && target.charCodeAt(start) !== 0x2f) start++
+    if (start === target.length || target.charCodeAt(start) !== 0x2f) return '/'
+  }
+  let end = start
+  while (end < target.length && !isPathEnd(target.charCodeAt(end))) end++
+  return start === 0 && end === target.length ? target : target.slice(start, end)
+}
+
+/** `?` or `#`. */
+function isPathEnd(code: number): boolean {
+  return code === 0x3f || code === 0x23
 }
 
 /** The error a request's body rejects with when its connection went away first. */

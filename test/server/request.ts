@@ -233,3 +233,38 @@ t.test('a FIN mid-body rejects body() with NETSERV_UNEXPECTED_EOF', async (t) =>
   await until(() => failure !== null)
   t.match(failure, { code: ErrorCode.UNEXPECTED_EOF, status: 400 })
 })
+
+t.test('regression: path and query of an absolute-form target', async (t) => {
+  const seen: Array<[string, string, string]> = []
+  const { connect } = await startServer(t, {}, (request, response) => {
+    seen.push([request.target, request.path, request.query.toString()])
+    response.end()
+  })
+  const client = await connect()
+  client.write('GET http://example.com/a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n')
+  client.write('GET HTTPS://example.com:8443 HTTP/1.1\r\nHost: example.com\r\n\r\n')
+  client.write('GET http://example.com?y=2 HTTP/1.1\r\nHost: example.com\r\n\r\n')
+  client.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+  await client.responses(4)
+  t.strictSame(seen, [
+    ['http://example.com/a/b?x=1', '/a/b', 'x=1'],
+    ['HTTPS://example.com:8443', '/', ''],
+    ['http://example.com?y=2', '/', 'y=2'],
+    ['example.com:443', 'example.com:443', ''],
+  ])
+})
+
+t.test('path and query stop at a fragment', async (t) => {
+  let query = ''
+  let path = ''
+  const { connect } = await startServer(t, {}, (request, response) => {
+    query = request.query.toString()
+    path = request.path
+    response.end()
+  })
+  const client = await connect()
+  client.write(get('/p?a=1#frag'))
+  t.equal((await client.response()).status, 200)
+  t.equal(query, 'a=1')
+  t.equal(path, '/p')
+})
