@@ -1,0 +1,11 @@
+// netserv's public API. This file only re-exports: one noun per file, named for what it is.
+export { ErrorCode, NetservError, ParserError, type ErrorCodeValue } from './errors.js'
+export { createServer, Server, type CloseOptions, type ErrorListener, type Handler, type ServerOptions, type ServerStats, type ShutdownListener, type UpgradeHandler } from './server/server.js'
+export { Request, type BodyListener } from './server/request.js'
+export { Response, type ResponseCloseListener } from './server/response.js'
+export { StaticResponse, type StaticResponseInit } from './buffers/static-response.js'
+export { RequestParser, type RequestParserHandler, type RequestParserOptions } from './parser/request-parser.js'
+export { RequestHead } from './parser/request-head.js'
+export { METHODS } from './parser/methods.js'
+export { TimerEntry, TimerWheel, defaultWheel, type TimerWheelOptions } from './timers/timer-wheel.js'
+export { systemClock, type Clock, type ClockTimer } from './timers/clock.js'
