@@ -45,6 +45,10 @@ const CONTENT_LENGTH = 'content-length'
  * Headers are validated when set: a name that is not a token, or a value with CR, LF or any
  * other byte a field may not hold, throws `NETSERV_INVALID_RESPONSE_HEADER` at the call, so
  * no request data can inject a header or split the response.
+ *
+ * Once the connection is gone ({@link aborted}, {@link onClose} called with true), every call
+ * is a harmless no-op (`write` returns false): a handler finishing after its client left is
+ * not an error. Bad input still throws.
  */
 export class Response {
   /** The status code; settable until the head is sent. */
@@ -144,6 +148,7 @@ export class Response {
    * @throws NetservError `NETSERV_WRITE_AFTER_END` after {@link end}
    */
   write(chunk: string | Uint8Array): boolean {
+    if (this.#state === STATE_ABORTED) return false
     this.#checkWritable()
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
     if (this.#state === STATE_OPEN) this.#sendHead(-1)
@@ -177,6 +182,7 @@ export class Response {
    * @throws NetservError `NETSERV_HEADERS_SENT` when the head is already out
    */
   send(response: StaticResponse): void {
+    if (this.#state === STATE_ABORTED) return
     this.#checkOpen()
     // head.keepAlive is already false for HTTP/1.0 unless it asked for keep-alive, and the
     // prebuilt keep-alive variant says Connection: keep-alive, which a 1.0 peer needs to see.
@@ -309,12 +315,15 @@ export class Response {
     if (lower === CONTENT_LENGTH) this.#declaredLength = -1
   }
 
+  /** Header changes: refused once the head is out; harmless when the connection is gone. */
   #checkOpen(): void {
-    if (this.#state !== STATE_OPEN) throw new NetservError(ErrorCode.HEADERS_SENT, 'The response head was already sent')
+    if (this.#state === STATE_STREAMING || this.#state === STATE_FINISHED) {
+      throw new NetservError(ErrorCode.HEADERS_SENT, 'The response head was already sent')
+    }
   }
 
   #checkWritable(): void {
-    if (this.#state >= STATE_FINISHED) throw new NetservError(ErrorCode.WRITE_AFTER_END, 'The response has ended')
+    if (this.#state === STATE_FINISHED) throw new NetservError(ErrorCode.WRITE_AFTER_END, 'The response has ended')
   }
 }
 

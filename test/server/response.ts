@@ -426,3 +426,47 @@ t.test('regression: send(StaticResponse) closed HTTP/1.0 connections that asked 
   t.equal(second.header('connection'), 'close', 'and closed when not asked')
   await client.whenClosed
 })
+
+t.test('regression: a handler finishing after its client left threw, and was reported as failing', async (t) => {
+  const outcomes: unknown[] = []
+  const { connect, server, errors } = await startServer(t, {}, async (request, response) => {
+    await delay(40)
+    t.equal(response.aborted, true, 'the client is gone')
+    // Every call is a harmless no-op now; only bad input still throws.
+    response.status = 201
+    response.setHeader('X-Late', '1').appendHeader('X-Late', '2').removeHeader('X-Late').writeHead(202, { 'X-Late': 3 })
+    t.throws(() => response.setHeader('X-Bad', 'a\r\nb'), { code: ErrorCode.INVALID_RESPONSE_HEADER })
+    outcomes.push(response.write('late'))
+    response.send(new StaticResponse({ status: 200 }))
+    response.end('late')
+    outcomes.push(request.path)
+  })
+  for (const [index, path] of ['/a', '/b'].entries()) {
+    const client = await connect()
+    client.write(get(path))
+    await until(() => server.stats.requests > index)
+    client.socket.resetAndDestroy()
+    await until(() => outcomes.includes(path))
+  }
+  t.strictSame(outcomes, [false, '/a', false, '/b'], 'write() says false, nothing throws')
+  t.strictSame(errors, [])
+  t.equal(server.stats.handlerErrors, 0)
+})
+
+t.test('a write after the response was cut short by a length mismatch is a no-op', async (t) => {
+  const outcomes: unknown[] = []
+  const { connect } = await startServer(t, {}, (_request, response) => {
+    response.setHeader('Content-Length', 1)
+    try {
+      response.end('too long')
+    } catch (error) {
+      outcomes.push(error)
+    }
+    outcomes.push(response.write('more'))
+    response.end()
+  })
+  const client = await connect()
+  client.write(get('/'))
+  await client.whenClosed
+  t.match(outcomes, [{ code: ErrorCode.CONTENT_LENGTH_MISMATCH }, false])
+})
