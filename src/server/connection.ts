@@ -219,12 +219,13 @@ export class Connection implements RequestParserHandler, ResponseChannel {
 
   /** @internal The client sent FIN: answer what it asked, then close. */
   onEnd(): void {
+    const failedBefore = this.#parser.error !== null
     const error = this.#parser.finish()
     this.#closing = true
-    if (error !== null && this.#failure === null && this.#reading !== null) {
-      this.#reading.abort(error)
-    }
-    if (this.#active === null && this.#queue === null) this.#endSocket()
+    // A request cut short by the FIN is a parser rejection like any other: answered with its
+    // status (400 NETSERV_UNEXPECTED_EOF) after the answers before it.
+    if (error !== null && !failedBefore) this.#fail(error)
+    else if (this.#active === null && this.#queue === null) this.#endSocket()
   }
 
   /** @internal */

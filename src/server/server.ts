@@ -244,8 +244,16 @@ export class Server implements ConnectionHost {
   }
 
   #handlerFailed(error: unknown, response: Response): void {
+    const request = response.request
+    // The request's own failure (its client left, its body was refused or too slow), passed
+    // on by a handler that awaited its body: the engine has answered it or the connection is
+    // gone, and no handler is at fault.
+    if (error === request.error) {
+      if (!response.finished) response.socket.destroy()
+      return
+    }
     this.stats.handlerErrors++
-    this.#report(error, response.request)
+    this.#report(error, request)
     if (response.finished) return
     if (!response.headersSent) response.send(errorResponse(500, ErrorCode.HANDLER_FAILED))
     else response.socket.destroy()

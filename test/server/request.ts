@@ -268,3 +268,35 @@ t.test('path and query stop at a fragment', async (t) => {
   t.equal(query, 'a=1')
   t.equal(path, '/p')
 })
+
+t.test('regression: a handler that let its body() rejection through was reported as failing', async (t) => {
+  const { connect, errors, server } = await startServer(t, { maxBodyBytes: 10 }, async (request, response) => {
+    await request.body()
+    response.end('whole')
+  })
+  // The engine answers a body too large itself; the handler's rethrow is no failure of its own.
+  const large = await connect()
+  large.write('POST /large HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n')
+  await delay(5)
+  large.write('b\r\n12345678901\r\n')
+  t.equal((await large.response()).status, 413)
+  await large.whenClosed
+  // A client that resets mid-body: nothing to answer, nothing to report.
+  const reset = await connect()
+  reset.write('POST /reset HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nab')
+  await until(() => server.stats.requests === 2)
+  reset.socket.resetAndDestroy()
+  // A client that half-closes mid-body: the engine answers 400 naming the code.
+  const cut = await connect({ allowHalfOpen: true })
+  cut.write('POST /cut HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nab')
+  await until(() => server.stats.requests === 3)
+  cut.end()
+  const response = await cut.response()
+  t.equal(response.status, 400)
+  t.equal(response.header('connection'), 'close')
+  t.equal(response.body.toString(), '400 Bad Request: NETSERV_UNEXPECTED_EOF\n')
+  await cut.whenClosed
+  await until(() => server.connectionCount === 0)
+  t.strictSame(errors, [])
+  t.equal(server.stats.handlerErrors, 0)
+})
