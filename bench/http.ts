@@ -4,7 +4,7 @@
  * and the raw `net` floor (bench/peers/raw-net-hello.js: find CRLFCRLF, write a prebuilt answer).
  *
  *   npm run build && npx tsx bench/http.ts [--duration 5] [--rounds 3] [--connections 50]
- *                                          [--depth 16] [--tool wrk|autocannon]
+ *                                          [--depth 16] [--tool wrk|autocannon] [--retries 2]
  *
  * Two modes: keep-alive (`--connections` connections, one request in flight on each) and
  * pipelined (the same connections, `--depth` requests written at once on each). Servers run
@@ -12,6 +12,9 @@
  * cores), so the server, not the tool, is what saturates; each run also reports the server's
  * CPU use to show it. Rounds are interleaved (round 1: every server, round 2: every server...)
  * so a noisy minute on this shared machine hits all of them alike; the figure is the median.
+ * A run where the server got under 90% of its core (other work took it) is run again, up to
+ * `--retries` times, keeping the attempt with the most server CPU. Server CPU time per request
+ * is printed as well: it moves far less with the machine's load than req/s does.
  * wrk is used when installed (it needs less CPU than autocannon for the same load), else the
  * autocannon devDependency.
  */
@@ -65,6 +68,7 @@ const { values: options } = parseArgs({
     connections: { type: 'string', default: '50' },
     depth: { type: 'string', default: '16' },
     warmup: { type: 'string', default: '2' },
+    retries: { type: 'string', default: '2' },
     tool: { type: 'string' },
   },
 })
@@ -73,6 +77,9 @@ const rounds = Number(options.rounds)
 const connections = Number(options.connections)
 const pipelineDepth = Number(options.depth)
 const warmupSeconds = Number(options.warmup)
+const retries = Number(options.retries)
+/** Below this share of its core during a run, the server was starved by other work on the machine. */
+const STARVED_CPU = 0.9
 
 const MODES: readonly Mode[] = [
   { name: `keep-alive, ${connections} connections`, depth: 1 },
@@ -276,11 +283,19 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const [m, mode] of MODES.entries()) {
       for (const [p, server] of servers.entries()) {
-        const result = await load(server, mode, durationSeconds)
+        // A run whose server did not get its core measured the neighbours, not the server:
+        // run it again (up to --retries times) and keep the attempt where it got the most CPU.
+        let result = await load(server, mode, durationSeconds)
+        let latest = result
+        for (let attempt = 0; attempt < retries && result.serverCpu < STARVED_CPU; attempt++) {
+          console.log(`round ${round + 1}  ${mode.name.padEnd(34)} ${server.peer.name.padEnd(10)} starved (server CPU ${(latest.serverCpu * 100).toFixed(0)}%), again`)
+          latest = await load(server, mode, durationSeconds)
+          if (latest.serverCpu > result.serverCpu) result = latest
+        }
         results[m]?.[p]?.push(result)
         console.log(
           `round ${round + 1}  ${mode.name.padEnd(34)} ${server.peer.name.padEnd(10)} ${Math.round(result.requestsPerSecond).toString().padStart(8)} req/s` +
-            `  server CPU ${(result.serverCpu * 100).toFixed(0)}%, ${result.serverCpuMicrosPerRequest.toFixed(2)} µs/req${result.serverCpu < 0.9 ? '  (starved)' : ''}${result.errors > 0 ? `  ERRORS ${result.errors}` : ''}`,
+            `  server CPU ${(result.serverCpu * 100).toFixed(0)}%, ${result.serverCpuMicrosPerRequest.toFixed(2)} µs/req${result.serverCpu < STARVED_CPU ? '  (starved)' : ''}${result.errors > 0 ? `  ERRORS ${result.errors}` : ''}`,
         )
       }
     }
@@ -300,8 +315,21 @@ async function main(): Promise<void> {
       `| ${mode.name} | ${medians.map((value) => Math.round(value).toLocaleString('en-US')).join(' | ')} | ${(ours / node).toFixed(2)}x | ${(ours / raw).toFixed(2)}x | ${vsNode.toFixed(2)}x / ${vsRaw.toFixed(2)}x |`,
     )
   }
-  const starved = results.flat(2).filter((r) => r.serverCpu < 0.9).length
-  if (starved > 0) console.log(`\n${starved} of ${results.flat(2).length} runs had the server under 90% of its core: other work on the machine took it (req/s of those runs is low)`)
+  const starved = results.flat(2).filter((r) => r.serverCpu < STARVED_CPU).length
+  if (starved > 0) {
+    console.log(`\n${starved} of ${results.flat(2).length} runs had the server under 90% of its core: other work on the machine took it (req/s of those runs is low).`)
+    console.log('The same, from the runs where the server had its core (n = runs):')
+    console.log(`| mode | ${PEERS.map((peer) => `${peer.name} req/s`).join(' | ')} | netserv / node:http | netserv / raw net |`)
+    console.log(`| --- | ${PEERS.map(() => '---:').join(' | ')} | ---: | ---: |`)
+    for (const [m, mode] of MODES.entries()) {
+      const fed = PEERS.map((_, p) => (results[m]?.[p] ?? []).filter((r) => r.serverCpu >= STARVED_CPU).map((r) => r.requestsPerSecond))
+      const medians = fed.map((list) => (list.length === 0 ? Number.NaN : median(list)))
+      const [ours = Number.NaN, node = Number.NaN, raw = Number.NaN] = medians
+      const cell = (value: number, p: number): string => (Number.isNaN(value) ? '-' : `${Math.round(value).toLocaleString('en-US')} (n=${fed[p]?.length})`)
+      const ratio = (value: number): string => (Number.isNaN(value) ? '-' : `${value.toFixed(2)}x`)
+      console.log(`| ${mode.name} | ${medians.map(cell).join(' | ')} | ${ratio(ours / node)} | ${ratio(ours / raw)} |`)
+    }
+  }
   console.log(`\nserver CPU per request (median µs; lower is better; less skewed by other load on the machine than req/s, though a starved server batches more per wakeup):`)
   console.log(`| mode | ${PEERS.map((peer) => `${peer.name} µs/req`).join(' | ')} | node:http / netserv | raw net / netserv |`)
   console.log(`| --- | ${PEERS.map(() => '---:').join(' | ')} | ---: | ---: |`)
