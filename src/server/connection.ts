@@ -42,6 +42,7 @@ const TIMER_NONE = 0
 const TIMER_HEADER = 1
 const TIMER_BODY = 2
 const TIMER_IDLE = 3
+const TIMER_LINGER = 4
 
 const kConnection = Symbol('netserv.connection')
 
@@ -60,7 +61,8 @@ interface ConnectionSocket extends Socket {
  * mark, the parser pauses and the socket stops being read: a client that pipelines without
  * reading cannot grow the server's memory past one chunk.
  *
- * Timeouts. One wheel entry, re-aimed as the connection moves between states:
+ * Timeouts. One wheel entry, re-aimed as the connection moves between states (and, once the
+ * connection has sent its FIN, limiting how long it lingers):
  * ```
  *   accept / response done --idle--> first byte --header--> head complete --body--> complete
  *        ^                                (not extended by more bytes:     (extended by   |
@@ -258,7 +260,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   onTimeout(): void {
     const kind = this.#timerKind
     this.#timerKind = TIMER_NONE
-    if (kind === TIMER_IDLE) {
+    if (kind === TIMER_IDLE || kind === TIMER_LINGER) {
       this.socket.destroy()
       return
     }
@@ -309,6 +311,8 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       this.#updateReading()
       return
     }
+    // Ending: no more requests are read, and #endSocket owns the timer.
+    if (this.#closing) return
     if (parser.idle) {
       this.#idleIfNothingToDo()
     } else if (this.#reading === null && this.#timerKind !== TIMER_HEADER) {
@@ -462,10 +466,19 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     this.#endSocket()
   }
 
+  /**
+   * Sends FIN after the last answer. Lingering close (RFC 9112 section 9.6): the socket is
+   * read, and what comes dropped, until the peer closes its side too, so that a request it
+   * was still sending does not turn into a reset that destroys the answer before it is read;
+   * but not for longer than the idle timeout, or a peer that never closes holds the socket.
+   */
   #endSocket(): void {
-    this.#setTimer(TIMER_NONE, 0)
     const socket = this.socket
     if (!socket.destroyed && !socket.writableEnded) socket.end()
+    this.#pending = null
+    this.#outputBlocked = false
+    this.#updateReading()
+    this.#setTimer(TIMER_LINGER, this.#host.settings.idleTimeoutMs)
   }
 
   #setTimer(kind: number, delayMs: number): void {

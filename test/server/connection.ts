@@ -626,3 +626,21 @@ t.test('regression: 100 Continue was sent to HTTP/1.0 clients', async (t) => {
   await client.whenClosed
   t.equal(client.buffered.length, 0)
 })
+
+t.test('regression: a client that never closed its side held a closed connection forever', async (t) => {
+  const { connect, clock, server } = await startServer(t, { idleTimeoutMs: 1000 }, (_request, response) => response.end('bye'))
+  // allowHalfOpen: this client does not answer the server's FIN with its own.
+  const client = await connect({ allowHalfOpen: true })
+  client.write(get('/', 'Connection: close\r\n'))
+  t.equal((await client.response()).header('connection'), 'close')
+  await client.until(() => client.ended)
+  clock.advance(500)
+  await delay(10)
+  t.equal(server.connectionCount, 1, 'lingering: what the client still sends is read and dropped')
+  client.write('ignored')
+  clock.advance(600)
+  await until(() => server.connectionCount === 0)
+  // The server's FIN went out long ago: the client learns of the close when it writes.
+  client.write('after the close')
+  await client.whenClosed
+})
