@@ -90,6 +90,9 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   #failure: ParserError | NetservError | null = null
   #upgrade: Request | null = null
   #executing = false
+  /** #next is running; a call from inside it asks for another turn (#nextAgain). */
+  #advancing = false
+  #nextAgain = false
   #corked = false
   /** A write went above the high-water mark and no 'drain' came since. */
   #outputBlocked = false
@@ -321,8 +324,29 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     }
   }
 
-  /** Runs the next thing in line: a queued response's handler, pending bytes, or idles. */
+  /**
+   * Runs the next thing in line: a queued response's handler, pending bytes, or idles. A
+   * handler that answers at once calls back in here (through responseFinished): that call only
+   * asks the running loop for another turn, so a long pipeline is answered in a loop, not in a
+   * recursion as deep as the pipeline.
+   */
   #next(): void {
+    if (this.#advancing) {
+      this.#nextAgain = true
+      return
+    }
+    this.#advancing = true
+    try {
+      do {
+        this.#nextAgain = false
+        this.#step()
+      } while (this.#nextAgain)
+    } finally {
+      this.#advancing = false
+    }
+  }
+
+  #step(): void {
     if (this.#active !== null || this.#closed) return
     const queue = this.#queue
     if (queue !== null) {

@@ -644,3 +644,22 @@ t.test('regression: a client that never closed its side held a closed connection
   client.write('after the close')
   await client.whenClosed
 })
+
+t.test('regression: a long queue of pipelined requests overflowed the stack when answered synchronously', async (t) => {
+  const count = 30_000
+  const gate = deferred()
+  const { connect, server } = await startServer(t, { maxPipelinedRequests: 100_000 }, async (request, response) => {
+    if (request.path === '/0') await gate.promise
+    response.end(request.path)
+  })
+  const client = await connect()
+  let pipeline = ''
+  for (let i = 0; i < count; i++) pipeline += get(`/${i}`)
+  client.write(pipeline)
+  // Every request is parsed and queued behind the first.
+  await delay(300)
+  gate.resolve()
+  const responses = await client.responses(count)
+  t.equal(responses[count - 1]?.body.toString(), `/${count - 1}`)
+  t.equal(server.stats.requests, count)
+})
