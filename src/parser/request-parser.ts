@@ -152,6 +152,11 @@ function isWhitespace(byte: number | undefined): boolean {
   return byte === SP || byte === HTAB
 }
 
+const EMPTY = Buffer.alloc(0)
+const IDLE_HEAD = new RequestHead()
+/** The largest carry buffer a parser keeps across {@link RequestParser.reset}. */
+const MAX_KEPT_CARRY_BYTES = 4096
+
 /**
  * A strict, incremental, zero-copy HTTP/1.1 request parser (RFC 9112).
  *
@@ -169,7 +174,7 @@ function isWhitespace(byte: number | undefined): boolean {
  * sets {@link upgraded}: the bytes from the returned offset on belong to the new protocol.
  */
 export class RequestParser {
-  readonly #handler: RequestParserHandler
+  #handler: RequestParserHandler
   readonly #maxRequestLineBytes: number
   readonly #maxHeaderBytes: number
   readonly #maxHeaderCount: number
@@ -178,7 +183,8 @@ export class RequestParser {
   readonly #requireHost: boolean
 
   #state = S_START
-  #head = new RequestHead()
+  /** The message being parsed; between messages a shared placeholder, so an idle parser holds nothing. */
+  #head: RequestHead = IDLE_HEAD
   #error: ParserError | null = null
   #paused = false
   /** Bytes consumed since creation: offsets in errors count from here. */
@@ -192,10 +198,10 @@ export class RequestParser {
   #tokenStart = 0
   /** Absolute offset of the open token's first byte: errors inside a value point into it. */
   #tokenOffset = 0
-  #carry: Buffer = Buffer.allocUnsafe(0)
+  #carry: Buffer = EMPTY
   #carryLength = 0
   // The finished token, set by #finishToken.
-  #spanBuffer: Buffer = this.#carry
+  #spanBuffer: Buffer = EMPTY
   #spanStart = 0
   #spanEnd = 0
   /** End of the finished value before its trailing whitespace was cut off. */
@@ -251,6 +257,31 @@ export class RequestParser {
     this.#paused = true
   }
 
+  /**
+   * True when nothing of a request is in flight (between messages, no bytes carried over,
+   * not paused): the parser may then be {@link reset} for another connection.
+   */
+  get reusable(): boolean {
+    return (this.#state === S_START || this.#state === S_START_LF) && this.#carryLength === 0 && !this.#paused
+  }
+
+  /**
+   * Makes the parser new again for `handler`, keeping its options: a server lends parsers to
+   * connections only while bytes are being parsed, so an idle keep-alive connection holds no
+   * parser at all. Offsets in errors count from here again.
+   */
+  reset(handler: RequestParserHandler): void {
+    this.#handler = handler
+    this.#state = S_START
+    this.#error = null
+    this.#paused = false
+    this.#fed = 0
+    this.#carryLength = 0
+    // A carry grown by a long split token is not kept for the next connection.
+    if (this.#carry.length > MAX_KEPT_CARRY_BYTES) this.#carry = EMPTY
+    this.#resetMessage()
+  }
+
   /** Undo {@link pause}. */
   resume(): void {
     this.#paused = false
@@ -293,6 +324,7 @@ export class RequestParser {
             continue
           }
           // RFC 9112 section 2.2: a server SHOULD ignore at least one empty line before a request.
+          this.#head = new RequestHead()
           this.#sectionLimit = base + i + this.#maxRequestLineBytes
           limit = this.#sectionLimit - base
           this.#tokenStart = i
@@ -924,7 +956,15 @@ export class RequestParser {
     if (head.upgrade) next = S_UPGRADED
     else if (!head.keepAlive) next = S_CLOSED
     else next = S_START
-    this.#head = new RequestHead()
+    this.#resetMessage()
+    this.#state = next
+    return next
+  }
+
+  /** Forget the message: what the parser keeps between messages is only its state. */
+  #resetMessage(): void {
+    this.#head = IDLE_HEAD
+    this.#spanBuffer = EMPTY
     this.#inTrailers = false
     this.#hostCount = 0
     this.#connectionClose = false
@@ -934,8 +974,6 @@ export class RequestParser {
     this.#hasTransferEncoding = false
     this.#chunkedSeen = false
     this.#lastCodingChunked = false
-    this.#state = next
-    return next
   }
 
   /** One byte of a chunk extension list; returns the next state or -1 for an invalid byte. */
