@@ -9,29 +9,19 @@ function table(accepts: (byte: number) => boolean): Uint8Array {
   return bytes
 }
 
-const TCHAR_PUNCTUATION = "!#$%&'*+-.^_`|~"
-
 function isAlphaNumeric(byte: number): boolean {
   return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
 }
 
-/** `tchar` (RFC 9110 section 5.6.2): methods, field names, codings, chunk extension names. */
-export const TOKEN: Uint8Array = table(
-  (byte) => isAlphaNumeric(byte) || TCHAR_PUNCTUATION.includes(String.fromCharCode(byte)),
-)
+// tchar and field-value bytes are shared with the response side, which validates what it
+// writes by the same tables: one definition, in the lower layer.
+export { FIELD_VALUE, TOKEN } from '../buffers/byte-classes.js'
 
 /**
  * Bytes of a request-target: visible ASCII only (RFC 9112 section 3.2 builds every form from
  * URI characters). Strict llhttp also refuses raw UTF-8 here, so do we.
  */
 export const TARGET: Uint8Array = table((byte) => byte >= 0x21 && byte <= 0x7e)
-
-/**
- * Bytes inside a field value (RFC 9110 section 5.5): field-vchar, SP, HTAB and obs-text.
- * CR, LF, NUL, other controls and DEL are not, which is what stops header injection and
- * request smuggling through bare CR.
- */
-export const FIELD_VALUE: Uint8Array = table((byte) => byte === 0x09 || (byte >= 0x20 && byte !== 0x7f))
 
 /**
  * Bytes of an RFC 3986 authority except `@` (which may appear once, checked apart):
