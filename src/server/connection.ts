@@ -72,6 +72,8 @@ interface ConnectionSocket extends Socket {
  */
 export class Connection implements RequestParserHandler, ResponseChannel {
   readonly socket: Socket
+  /** The peer's address at the accept; empty if the peer was already gone. */
+  readonly remoteAddress: string
   readonly #host: ConnectionHost
   readonly #parser: RequestParser
   readonly #timer: TimerEntry<Connection>
@@ -102,6 +104,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.socket = socket
+    this.remoteAddress = socket.remoteAddress ?? ''
     this.#host = host
     this.#parser = new RequestParser(this, host.settings.parser)
     this.#timer = new TimerEntry(this, connectionOnTimeout)
@@ -131,11 +134,6 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     return !this.#closing && !this.#host.closing
   }
 
-  /** True while a response is in progress (or queued): the connection is not idle. */
-  get busy(): boolean {
-    return this.#active !== null
-  }
-
   // --- ResponseChannel
 
   write(chunk: Uint8Array): boolean {
@@ -154,8 +152,9 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     return below
   }
 
-  responseFinished(response: Response, keepAlive: boolean): void {
-    if (response !== this.#active) return
+  // Only the active response can finish: queued ones have no handler yet, and one taken out of
+  // turn (its connection closed, an error answer took its place) is aborted and finishes no more.
+  responseFinished(keepAlive: boolean): void {
     this.#active = null
     if (!keepAlive) {
       // It said Connection: close, or its body ends with the connection: nothing may follow.
@@ -177,7 +176,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   // --- RequestParserHandler
 
   onRequestHead(head: RequestHead): void {
-    const request = new Request(head, this.socket.remoteAddress ?? '')
+    const request = new Request(head, this.remoteAddress)
     this.#reading = request
     if (!expectsContinue(head) && (head.contentLength > 0 || head.chunked)) {
       this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
@@ -218,7 +217,8 @@ export class Connection implements RequestParserHandler, ResponseChannel {
 
   /** @internal */
   onData(chunk: Buffer): void {
-    if (this.#closing || this.#failure !== null) return
+    // Closing (a failure sets it too): no more requests; what comes is read and dropped.
+    if (this.#closing) return
     this.#feed(chunk, 0)
   }
 
@@ -234,8 +234,9 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   }
 
   /** @internal */
+  // 'drain' comes only after a write above the mark (which set #outputBlocked), and never
+  // after end(), the one other place that clears it.
   onDrain(): void {
-    if (!this.#outputBlocked) return
     this.#outputBlocked = false
     this.#next()
     this.#updateReading()
@@ -243,7 +244,6 @@ export class Connection implements RequestParserHandler, ResponseChannel {
 
   /** @internal The socket is gone: settle everything that waited on it. */
   onClose(): void {
-    if (this.#closed) return
     this.#closed = true
     this.#setTimer(TIMER_NONE, 0)
     const aborted = abortedError()
@@ -429,8 +429,8 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     const request = this.#upgrade as Request
     this.#upgrade = null
     this.#setTimer(TIMER_NONE, 0)
-    const pending = this.#pending
-    const rest = pending === null ? Buffer.alloc(0) : pending.subarray(this.#pendingOffset)
+    // Set by #feed when the parser stopped for the upgrade, possibly at the chunk's end.
+    const rest = (this.#pending as Buffer).subarray(this.#pendingOffset)
     this.#pending = null
     const socket = this.socket
     if (this.#host.handlesUpgrades) {
@@ -464,7 +464,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       reading.abort(error)
       // A queued request whose body failed will not be answered: the error response is its answer.
       const queue = this.#queue
-      if (queue !== null && queue[queue.length - 1]?.request === reading) {
+      if (queue !== null && (queue[queue.length - 1] as Response).request === reading) {
         ;(queue.pop() as Response).abort()
         if (queue.length === 0) this.#queue = null
       }

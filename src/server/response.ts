@@ -18,8 +18,8 @@ export interface ResponseChannel {
   readonly canKeepAlive: boolean
   /** Write `chunk` now, batched with whatever else this tick writes. Returns false when above the high-water mark. */
   write(chunk: Uint8Array): boolean
-  /** The response wrote its last byte. */
-  responseFinished(response: Response, keepAlive: boolean): void
+  /** The response being answered wrote its last byte; `keepAlive` false: it said close. */
+  responseFinished(keepAlive: boolean): void
 }
 
 /** Called once when the response is over: finished (`aborted` false) or its connection gone. */
@@ -272,7 +272,7 @@ export class Response {
     const declared = this.#declaredLength
     if (declared >= 0 && this.#writtenBytes !== declared && this.request.head.methodIndex !== HEAD_METHOD) this.#failLength()
     this.#state = STATE_FINISHED
-    this.#channel.responseFinished(this, this.#keepAlive)
+    this.#channel.responseFinished(this.#keepAlive)
     this.#notifyClose(false)
   }
 

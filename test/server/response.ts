@@ -470,3 +470,29 @@ t.test('a write after the response was cut short by a length mismatch is a no-op
   await client.whenClosed
   t.match(outcomes, [{ code: ErrorCode.CONTENT_LENGTH_MISMATCH }, false])
 })
+
+t.test('send(StaticResponse) writes the same Buffer for every request: nothing allocated per request', async (t) => {
+  // A fixed clock: every request falls in the same second, so the prebuilt bytes never change.
+  const date = new DateHeader(() => 784111777000)
+  const hello = new StaticResponse({ status: 200, headers: [['Content-Type', 'text/plain']], body: 'hello world\n', date })
+  const { connect, socket } = await startServer(t, {}, (_request, response) => response.send(hello))
+  const client = await connect()
+  const server = await socket()
+  const written: unknown[] = []
+  const write = server.write
+  server.write = function (this: Socket, chunk: unknown, ...rest: unknown[]): boolean {
+    written.push(chunk)
+    return (write as (...args: unknown[]) => boolean).apply(this, [chunk, ...rest])
+  } as Socket['write']
+  const count = 500
+  let pipeline = ''
+  for (let i = 0; i < count; i++) pipeline += i % 5 === 4 ? 'HEAD / HTTP/1.1\r\nHost: t\r\n\r\n' : get('/')
+  client.write(pipeline)
+  for (let i = 0; i < count; i++) await client.response({ head: i % 5 === 4 })
+  t.equal(written.length, count, 'one write per request, nothing else')
+  const full = hello.buffer(true)
+  const head = hello.head(true)
+  let same = 0
+  for (const [i, chunk] of written.entries()) if (chunk === (i % 5 === 4 ? head : full)) same++
+  t.equal(same, count, 'each the very Buffer object the StaticResponse holds')
+})

@@ -453,3 +453,11 @@ t.test('regression: a listen error (EADDRINUSE) was also reported as an accept f
   t.strictSame(errors, [])
   holder.close()
 })
+
+t.test('an accept failure without an errno code is reported by its message', async (t) => {
+  const { connect, errors, socket } = await startServer(t, {}, (_request, response) => response.end('ok'))
+  await connect()
+  const netServer = ((await socket()) as unknown as { server: import('node:net').Server }).server
+  netServer.emit('error', Object.assign(new Error('something odd'), { syscall: 'accept' }))
+  t.match(errors, [{ error: { code: ErrorCode.ACCEPT_FAILED, message: 'accept failed: something odd' }, target: null }])
+})
