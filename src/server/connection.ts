@@ -210,6 +210,8 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     this.#reading = null
     if (this.#timerKind === TIMER_BODY) this.#setTimer(TIMER_NONE, 0)
     if (!head.keepAlive) this.#closing = true
+    // Closing: the body in flight was the last thing read; nothing after it is parsed.
+    if (this.#closing) this.#parser.pause()
     request.finishBody()
   }
 
@@ -217,8 +219,9 @@ export class Connection implements RequestParserHandler, ResponseChannel {
 
   /** @internal */
   onData(chunk: Buffer): void {
-    // Closing (a failure sets it too): no more requests; what comes is read and dropped.
-    if (this.#closing) return
+    // Closing (a failure or a timeout sets it too): no more requests; what comes is read and
+    // dropped, except the rest of a body in flight, whose request is still to be answered.
+    if (this.#closing && this.#reading === null) return
     this.#feed(chunk, 0)
   }
 
@@ -233,9 +236,10 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     else if (this.#active === null && this.#queue === null) this.#endSocket()
   }
 
-  /** @internal */
-  // 'drain' comes only after a write above the mark (which set #outputBlocked), and never
-  // after end(), the one other place that clears it.
+  /**
+   * @internal 'drain' comes only after a write above the mark (which set #outputBlocked), and
+   * never after end(), the one other place that clears it.
+   */
   onDrain(): void {
     this.#outputBlocked = false
     this.#next()
@@ -271,6 +275,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     const error = new NetservError(ErrorCode.REQUEST_TIMEOUT, kind === TIMER_HEADER ? 'Request head not received in time' : 'Request body not received in time', 408)
     this.#closing = true
     this.#reading?.abort(error)
+    this.#reading = null
     if (this.#active === null && this.#queue === null) {
       this.write(errorResponse(408, error.code).buffer(false))
       this.#endSocket()

@@ -461,3 +461,23 @@ t.test('an accept failure without an errno code is reported by its message', asy
   netServer.emit('error', Object.assign(new Error('something odd'), { syscall: 'accept' }))
   t.match(errors, [{ error: { code: ErrorCode.ACCEPT_FAILED, message: 'accept failed: something odd' }, target: null }])
 })
+
+t.test('regression: close() dropped the rest of a body being uploaded, so its answer never came', async (t) => {
+  const { connect, server } = await startServer(t, {}, async (request, response) => {
+    response.end(`got ${await request.text()}`)
+  })
+  const client = await connect()
+  client.write('POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello')
+  await until(() => server.stats.requests === 1)
+  const closed = server.close({ deadlineMs: 5000 })
+  await delay(10)
+  // The rest of the body, and a request pipelined after it, which is not taken any more.
+  client.write(`world${get('/after')}`)
+  const response = await client.response()
+  t.equal(response.body.toString(), 'got helloworld')
+  t.equal(response.header('connection'), 'close')
+  const startMs = performance.now()
+  await closed
+  t.ok(performance.now() - startMs < 1000, 'closed without waiting for the deadline')
+  t.equal(server.stats.requests, 1)
+})
