@@ -47,6 +47,10 @@ export const ErrorCode = {
   HANDLER_FAILED: 'NETSERV_HANDLER_FAILED',
   ACCEPT_FAILED: 'NETSERV_ACCEPT_FAILED',
   SERVER_CLOSED: 'NETSERV_SERVER_CLOSED',
+  // Push framings (status 0 unless the value came from the request)
+  INVALID_EVENT_FIELD: 'NETSERV_INVALID_EVENT_FIELD',
+  BOUNDARY_IN_PART: 'NETSERV_BOUNDARY_IN_PART',
+  INVALID_CALLBACK: 'NETSERV_INVALID_CALLBACK',
 } as const
 
 /** One of the values of {@link ErrorCode}. */
