@@ -2,7 +2,7 @@ import t from 'tap'
 import { ErrorCode, NetservError } from '../../src/errors.js'
 import type { Request } from '../../src/server/request.js'
 import type { Response } from '../../src/server/response.js'
-import { get, startServer } from '../fixtures/test-server.js'
+import { get, readBy, startServer } from '../fixtures/test-server.js'
 import { delay, until } from '../fixtures/wire-client.js'
 
 t.test('method, target, path, query, httpVersion, remoteAddress', async (t) => {
@@ -124,30 +124,30 @@ t.test('body() may be awaited twice and after completion', async (t) => {
 })
 
 t.test('onBody: what arrived so far at once, then each piece; resolves at the end', async (t) => {
-  const pieces: string[] = []
-  let ended = false
+  let held: { request: Request; response: Response } | null = null
   const { connect, socket } = await startServer(t, {}, (request, response) => {
-    // Registered late, after two pieces arrived: they are handed over first, in order.
-    setTimeout(() => {
-      void request
-        .onBody((chunk) => pieces.push(chunk.toString()))
-        .then(() => {
-          ended = true
-          response.end(pieces.join(','))
-        })
-    }, 30)
+    held = { request, response }
   })
   const client = await connect()
-  client.write('POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n')
   const server = await socket()
-  await until(() => server.bytesRead > 60)
+  const head = 'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n'
+  client.write(`${head}2\r\nab\r\n`)
+  await readBy(server, head.length + 7)
   client.write('2\r\ncd\r\n')
-  await delay(60)
-  t.strictSame(pieces, ['ab', 'cd'], 'the early pieces at registration')
-  client.write('2\r\nef\r\n0\r\n\r\n')
-  const response = await client.response()
-  t.equal(response.body.toString(), 'ab,cd,ef')
-  t.ok(ended)
+  await readBy(server, head.length + 14)
+  const { request, response } = held as unknown as { request: Request; response: Response }
+  // Registered after two pieces arrived: they are handed over at once, in order.
+  const pieces: string[] = []
+  const ended = request.onBody((chunk) => pieces.push(chunk.toString()))
+  t.strictSame(pieces, ['ab', 'cd'], 'the early pieces, at registration')
+  client.write('2\r\nef\r\n')
+  await readBy(server, head.length + 21)
+  t.strictSame(pieces, ['ab', 'cd', 'ef'], 'then each piece as it comes')
+  client.write('0\r\n\r\n')
+  await ended
+  t.equal(request.complete, true)
+  response.end(pieces.join(','))
+  t.equal((await client.response()).body.toString(), 'ab,cd,ef')
 })
 
 t.test('maxBodyBytes: a declared body too large is answered 413 before the handler runs', async (t) => {
