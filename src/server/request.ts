@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import { ErrorCode, NetservError } from '../errors.js'
 import type { RequestHead } from '../parser/request-head.js'
 
@@ -17,8 +18,8 @@ const EMPTY = Buffer.alloc(0)
 export class Request {
   /** What the parser found: offsets into the socket's buffers. */
   readonly head: RequestHead
-  /** The peer's address, as the socket reported it when the connection was accepted. */
-  readonly remoteAddress: string
+  readonly #socket: Socket
+  #remoteAddress: string | null = null
   #target: string | null = null
   #path: string | null = null
   #query: URLSearchParams | null = null
@@ -28,9 +29,17 @@ export class Request {
   #error: NetservError | null = null
   #waiters: Array<{ resolve(): void; reject(error: NetservError): void }> | null = null
 
-  constructor(head: RequestHead, remoteAddress: string) {
+  constructor(head: RequestHead, socket: Socket) {
     this.head = head
-    this.remoteAddress = remoteAddress
+    this.#socket = socket
+  }
+
+  /**
+   * The peer's address, asked of the socket on first use (a syscall, and 88 bytes the socket
+   * then keeps: not paid by requests that never ask). Empty when the peer was already gone.
+   */
+  get remoteAddress(): string {
+    return (this.#remoteAddress ??= this.#socket.remoteAddress ?? '')
   }
 
   /** The method, an interned string such as `GET`. */

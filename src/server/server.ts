@@ -2,7 +2,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { errorResponse } from '../buffers/error-responses.js'
 import { HeadWriter } from '../buffers/head-writer.js'
 import { ErrorCode, NetservError } from '../errors.js'
-import type { RequestParserOptions } from '../parser/request-parser.js'
+import { RequestParser, type RequestParserOptions } from '../parser/request-parser.js'
 import { defaultWheel, type TimerWheel } from '../timers/timer-wheel.js'
 import { Connection, type ConnectionHost, type ConnectionSettings } from './connection.js'
 import type { Request } from './request.js'
@@ -85,6 +85,11 @@ export class Server implements ConnectionHost {
   readonly #onUpgrade: UpgradeHandler | null
   readonly #net: NetServer
   readonly #connections = new Set<Connection>()
+  /**
+   * Parsers with nothing in flight, lent to connections while they parse: as many exist as
+   * connections parse at once, not as connections are open.
+   */
+  readonly #parsers: RequestParser[] = []
   readonly #shutdownListeners = new Set<ShutdownListener>()
   #closing = false
   /** What {@link close} returned, returned again by later calls. */
@@ -225,6 +230,18 @@ export class Server implements ConnectionHost {
     }
   }
 
+  acquireParser(connection: Connection): RequestParser {
+    const parser = this.#parsers.pop()
+    if (parser === undefined) return new RequestParser(connection, this.settings.parser)
+    parser.reset(connection)
+    return parser
+  }
+
+  releaseParser(parser: RequestParser): void {
+    // Enough for every connection of a busy tick; more would be memory kept for nothing.
+    if (this.#parsers.length < MAX_POOLED_PARSERS) this.#parsers.push(parser)
+  }
+
   connectionClosed(connection: Connection): void {
     this.#connections.delete(connection)
     if (this.#connections.size === 0 && this.#whenEmpty !== null) {
@@ -280,6 +297,8 @@ export class Server implements ConnectionHost {
 }
 
 function noop(): void {}
+
+const MAX_POOLED_PARSERS = 256
 
 function destroyAll(connections: ReadonlySet<Connection>): void {
   for (const connection of connections) connection.socket.destroy()

@@ -1,5 +1,6 @@
 import { Socket } from 'node:net'
 import t from 'tap'
+import { RequestParser } from '../../src/parser/request-parser.js'
 import { ErrorCode } from '../../src/errors.js'
 import { HeadWriter } from '../../src/buffers/head-writer.js'
 import { Connection, type ConnectionHost } from '../../src/server/connection.js'
@@ -95,6 +96,23 @@ t.test('pipelining', async (t) => {
     const responses = await client.responses(count)
     t.strictSame(bodies(responses), Array.from({ length: count }, (_, i) => `/${i}`))
   })
+})
+
+t.test('a pipeline that fills the queue at the very end of a packet: later requests are still read', async (t) => {
+  // Regression: the parser paused with nothing held back stayed paused once the queue
+  // drained, so the next packet was never parsed and the connection hung.
+  const gate = deferred()
+  const { connect } = await startServer(t, { maxPipelinedRequests: 2 }, async (request, response) => {
+    if (request.path === '/0') await gate.promise
+    response.end(request.path)
+  })
+  const client = await connect()
+  client.write(get('/0') + get('/1') + get('/2'))
+  await delay(50)
+  gate.resolve()
+  t.strictSame(bodies(await client.responses(3)), ['/0', '/1', '/2'])
+  client.write(get('/3'))
+  t.strictSame(bodies(await client.responses(1)), ['/3'])
 })
 
 t.test('backpressure: a client that pipelines without reading does not make the server read on', async (t) => {
@@ -766,9 +784,10 @@ t.test('a socket whose peer left before the accept completed: requests have an e
     dispatch: (request: Request, _response: Response) => requests.push(request),
     upgrade: () => {},
     connectionClosed: () => {},
+    acquireParser: (owner: Connection) => new RequestParser(owner),
+    releaseParser: () => {},
   }
-  const connection = new Connection(socket, host)
-  t.equal(connection.remoteAddress, '')
+  new Connection(socket, host)
   socket.emit('data', Buffer.from(get('/')))
   t.equal(requests.length, 1)
   t.equal(requests[0]?.remoteAddress, '')
