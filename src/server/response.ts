@@ -22,6 +22,19 @@ export interface ResponseChannel {
   responseFinished(keepAlive: boolean): void
 }
 
+/**
+ * What a push stream riding on a response hears from it. The connection tells the response,
+ * the response tells its stream: no listener or closure per stream on the socket.
+ */
+export interface StreamHooks {
+  /** The socket drained: queued frames may go. */
+  onWritable(): void
+  /** The server is closing: end the stream properly. */
+  onShutdown(): void
+  /** The connection closed under the stream. */
+  onAborted(): void
+}
+
 /** Called once when the response is over: finished (`aborted` false) or its connection gone. */
 export type ResponseCloseListener = (this: void, aborted: boolean) => void
 
@@ -64,6 +77,7 @@ export class Response {
   #declaredLength = -1
   #writtenBytes = 0
   #closeListeners: ResponseCloseListener[] | null = null
+  #stream: StreamHooks | null = null
 
   constructor(request: Request, channel: ResponseChannel) {
     this.request = request
@@ -210,7 +224,50 @@ export class Response {
   abort(): void {
     if (this.#state >= STATE_FINISHED) return
     this.#state = STATE_ABORTED
+    this.#stream?.onAborted()
     this.#notifyClose(true)
+  }
+
+  /**
+   * @internal For the push layer: sends the head with `headers` for a body of unknown length
+   * (chunked on HTTP/1.1, close-delimited on HTTP/1.0), after which `hooks` hear of drains,
+   * shutdown and aborts, and frames go out raw through {@link writeStream}. Returns whether
+   * the frames must be chunk-wrapped. A response to HEAD is finished at once (head only).
+   */
+  startStream(headers: Readonly<Record<string, string>>, hooks: StreamHooks): boolean {
+    if (this.#state === STATE_ABORTED) return false
+    this.#checkOpen()
+    for (const name of Object.keys(headers)) this.setHeader(name, headers[name] as string)
+    this.#stream = hooks
+    this.#sendHead(-1)
+    if (this.request.head.methodIndex === HEAD_METHOD) this.#finish()
+    return this.#chunked
+  }
+
+  /** @internal A frame of a push stream, already framed (and chunk-wrapped when needed). */
+  writeStream(frame: Uint8Array): boolean {
+    if (this.#state !== STATE_STREAMING) return true
+    return this.#channel.write(frame)
+  }
+
+  /** @internal Ends a push stream with its last bytes (for chunked, they hold the last chunk). */
+  endStream(last: Uint8Array | null): void {
+    if (this.#state !== STATE_STREAMING) return
+    if (last !== null) this.#channel.write(last)
+    this.#finish()
+  }
+
+  /** @internal The socket drained. */
+  drained(): void {
+    this.#stream?.onWritable()
+  }
+
+  /** @internal The server is closing; returns whether a stream took it (and will end itself). */
+  shutdown(): boolean {
+    const stream = this.#stream
+    if (stream === null || this.#state !== STATE_STREAMING) return false
+    stream.onShutdown()
+    return true
   }
 
   /**

@@ -1,0 +1,112 @@
+import { ErrorCode, NetservError } from '../errors.js'
+import type { PushMessage } from './push-message.js'
+
+/** Options of a {@link MessageLog}. */
+export interface MessageLogOptions {
+  /** Most messages kept. Default 100. */
+  maxMessages?: number
+  /** Oldest message kept, in ms. Default 1 hour. */
+  maxAgeMs?: number
+  /** Wall clock in ms; inject a fake one in tests. Default `Date.now`. */
+  now?: () => number
+}
+
+/** What {@link MessageLog.since} found. */
+export interface LogSlice {
+  /** The retained messages after the asked sequence number, oldest first. */
+  messages: PushMessage[]
+  /** Messages after the asked sequence number were dropped before anyone read them. */
+  gap: boolean
+}
+
+/**
+ * The retained history of one stream of messages, for resume and long-poll: a ring of the
+ * last `maxMessages`, none older than `maxAgeMs`, each with a sequence number that only grows
+ * (1, 2, 3...). A client that remembers the last number it saw gets exactly what followed,
+ * and learns when some of it is gone.
+ *
+ * ```
+ *  seq     41  42  43  44  45       oldest = 41, last = 45, size 5 (of maxMessages)
+ *  ring   [44][45][41][42][43]      start = 2: the slot of the oldest
+ * ```
+ */
+export class MessageLog {
+  readonly maxMessages: number
+  readonly maxAgeMs: number
+  readonly #now: () => number
+  readonly #messages: Array<PushMessage | undefined>
+  readonly #times: number[]
+  #start = 0
+  #size = 0
+  #lastSeq = 0
+
+  /** @throws NetservError `NETSERV_INVALID_ARGUMENT` for a limit that is not a positive integer */
+  constructor(options: MessageLogOptions = {}) {
+    this.maxMessages = positive(options.maxMessages, 100, 'maxMessages')
+    this.maxAgeMs = positive(options.maxAgeMs, 3_600_000, 'maxAgeMs')
+    this.#now = options.now ?? Date.now
+    this.#messages = new Array<PushMessage | undefined>(this.maxMessages).fill(undefined)
+    this.#times = new Array<number>(this.maxMessages).fill(0)
+  }
+
+  /** The sequence number of the newest message (0 before the first). */
+  get lastSeq(): number {
+    return this.#lastSeq
+  }
+
+  /** Messages retained now. */
+  get size(): number {
+    this.#expire()
+    return this.#size
+  }
+
+  /** Keeps `message`; returns its sequence number. The oldest message goes when the log is full. */
+  append(message: PushMessage): number {
+    this.#expire()
+    const capacity = this.maxMessages
+    let slot: number
+    if (this.#size === capacity) {
+      slot = this.#start
+      this.#start = (this.#start + 1) % capacity
+    } else {
+      slot = (this.#start + this.#size) % capacity
+      this.#size++
+    }
+    this.#messages[slot] = message
+    this.#times[slot] = this.#now()
+    return ++this.#lastSeq
+  }
+
+  /**
+   * The retained messages with a sequence number above `after` (0 for everything retained).
+   * `gap` is true when some message above `after` is no longer retained.
+   */
+  since(after: number): LogSlice {
+    this.#expire()
+    const firstSeq = this.#lastSeq - this.#size + 1
+    const from = Math.max(after + 1, firstSeq)
+    const messages: PushMessage[] = []
+    for (let seq = from; seq <= this.#lastSeq; seq++) {
+      messages.push(this.#messages[(this.#start + seq - firstSeq) % this.maxMessages] as PushMessage)
+    }
+    return { messages, gap: after + 1 < firstSeq && after < this.#lastSeq }
+  }
+
+  /** Drops messages older than maxAgeMs. */
+  #expire(): void {
+    const oldest = this.#now() - this.maxAgeMs
+    while (this.#size > 0 && (this.#times[this.#start] as number) < oldest) {
+      this.#messages[this.#start] = undefined
+      this.#start = (this.#start + 1) % this.maxMessages
+      this.#size--
+    }
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new NetservError(ErrorCode.INVALID_ARGUMENT, `${name} must be a positive integer, got ${value}`)
+  }
+  return value
+}

@@ -1,0 +1,398 @@
+import { ErrorCode, NetservError } from '../errors.js'
+import type { Response, StreamHooks } from '../server/response.js'
+import { defaultWheel, TimerEntry, type TimerWheel } from '../timers/timer-wheel.js'
+import type { Framing } from './framing.js'
+import { PushMessage, type PushMessageInit } from './push-message.js'
+
+/** What happens to a stream whose reader cannot keep up. */
+export type SlowReaderPolicy = 'disconnect' | 'drop-oldest'
+
+/** Why a stream ended. */
+export type PushCloseReason = 'closed' | 'aborted' | 'slow-reader' | 'write-timeout' | 'shutdown'
+
+/** Called once when a stream ends. */
+export type PushCloseListener = (this: void, reason: PushCloseReason) => void
+
+/** Options of a {@link PushStream}; every one has a default fit for the open internet. */
+export interface PushStreamOptions {
+  /**
+   * Idle time after which a heartbeat frame is written, in ms. Default 25 s: below the 30-60 s
+   * after which common proxies and load balancers cut a silent connection.
+   */
+  heartbeatMs?: number
+  /** How long a stream may stay backed up (its socket not draining) before it is cut, in ms. Default 30 s. */
+  writeTimeoutMs?: number
+  /** Bytes a stream may hold unwritten (socket buffer and queue) before the slow-reader policy acts. Default 1 MiB. */
+  maxUnwrittenBytes?: number
+  /**
+   * `disconnect` (default): cut the stream; a resumable transport picks up from its last id on
+   * reconnect. `drop-oldest`: drop the oldest queued frames to stay under the cap (for feeds
+   * where only the latest matters: a camera, a quote).
+   */
+  slowReader?: SlowReaderPolicy
+  /** The wheel for heartbeats and write timeouts; default the process-wide one. */
+  wheel?: TimerWheel
+  /**
+   * End the stream cleanly once it has written this many bytes (the client reconnects and
+   * resumes). For the forever-iframe: a browser keeps every script of the document. Default: no limit.
+   */
+  maxStreamBytes?: number
+  /** End the stream cleanly once it is this old, in ms; checked at each heartbeat tick. Default: no limit. */
+  maxStreamMs?: number
+}
+
+/** Counters over every stream of the process, for `/stats`. */
+export const pushStats = {
+  /** Streams opened. */
+  opened: 0,
+  /** Streams open now. */
+  open: 0,
+  /** Frames handed to sockets. */
+  framesWritten: 0,
+  /** Bytes handed to sockets. */
+  bytesWritten: 0,
+  /** Streams cut because their reader fell too far behind. */
+  slowReadersDropped: 0,
+  /** Frames dropped by the drop-oldest policy. */
+  framesDropped: 0,
+}
+
+/** Told to a resuming client whose missed messages are no longer all retained. */
+const GAP_MESSAGE = new PushMessage({ data: '', event: 'gap' })
+
+// The one wheel entry of a stream either waits to beat or waits for a drain.
+const TIMER_HEARTBEAT = 0
+const TIMER_WRITE = 1
+
+/** Streams with queued frames, written out together once the current tick is over. */
+let dirty: PushStream[] = []
+let flushScheduled = false
+
+function flushDirty(): void {
+  flushScheduled = false
+  const streams = dirty
+  dirty = []
+  for (let i = 0; i < streams.length; i++) (streams[i] as PushStream).flush()
+}
+
+/**
+ * A response kept open to push messages through one {@link Framing}: SSE, multipart,
+ * forever-iframe or raw chunked. Heartbeats, write timeouts and slow readers are its
+ * business, not the application's.
+ *
+ * Writing. `send` queues the message's frame, encoded once per framing and shared with every
+ * other stream ({@link PushMessage.frame}); queued frames are written when the tick ends, all
+ * of one stream's frames in one write (corked: one `writev`). So a burst of messages costs a
+ * subscriber one syscall, not one per message, and a publisher never waits on a socket.
+ *
+ * Backpressure. While its socket holds more than Node's high-water mark, a stream writes
+ * nothing more and its frames wait in its queue; the socket's buffer plus the queue may not
+ * exceed `maxUnwrittenBytes`. Past that the slow-reader policy acts, and a stream that stays
+ * backed up for `writeTimeoutMs` is cut.
+ */
+export class PushStream implements StreamHooks {
+  readonly response: Response
+  readonly framing: Framing
+  /** Frames are chunk-wrapped (HTTP/1.1); false for a close-delimited HTTP/1.0 body. */
+  readonly chunked: boolean
+  readonly #heartbeatMs: number
+  readonly #writeTimeoutMs: number
+  readonly #maxUnwrittenBytes: number
+  readonly #dropOldest: boolean
+  readonly #maxStreamBytes: number
+  readonly #endsAt: number
+  #streamBytes = 0
+  readonly #wheel: TimerWheel
+  readonly #timer: TimerEntry<PushStream>
+  #timerKind = TIMER_HEARTBEAT
+  #queue: Buffer[] | null = null
+  #queuedBytes = 0
+  #queued = false
+  #wroteSinceBeat = false
+  #closed = false
+  #closeListeners: PushCloseListener[] | null = null
+  /** The id of the last message sent, for resume bookkeeping. */
+  lastId: string | undefined = undefined
+
+  /**
+   * Writes the head (200 with the framing's headers) and the framing's preamble. Prefer
+   * {@link openPushStream}.
+   * @throws NetservError `NETSERV_HEADERS_SENT` when the response already started
+   */
+  constructor(response: Response, framing: Framing, options: PushStreamOptions = {}) {
+    this.response = response
+    this.framing = framing
+    this.#heartbeatMs = positive(options.heartbeatMs, 25_000, 'heartbeatMs')
+    this.#writeTimeoutMs = positive(options.writeTimeoutMs, 30_000, 'writeTimeoutMs')
+    this.#maxUnwrittenBytes = positive(options.maxUnwrittenBytes, 1024 * 1024, 'maxUnwrittenBytes')
+    this.#dropOldest = (options.slowReader ?? 'disconnect') === 'drop-oldest'
+    this.#maxStreamBytes = options.maxStreamBytes === undefined ? Infinity : positive(options.maxStreamBytes, 0, 'maxStreamBytes')
+    this.#endsAt = options.maxStreamMs === undefined ? Infinity : Date.now() + positive(options.maxStreamMs, 0, 'maxStreamMs')
+    this.#wheel = options.wheel ?? defaultWheel()
+    this.#timer = new TimerEntry(this, pushStreamOnTimer)
+    this.chunked = response.startStream(framing.headers, this)
+    pushStats.opened++
+    pushStats.open++
+    if (response.finished) {
+      // A HEAD request (head only) or a connection already gone: nothing to stream.
+      this.#finish(response.aborted ? 'aborted' : 'closed')
+      return
+    }
+    const preamble = framing.preambleFrame(this.chunked)
+    if (preamble !== null) this.#writeNow(preamble)
+    this.#wheel.schedule(this.#timer, this.#heartbeatMs)
+  }
+
+  /** True once the stream has ended, for whatever reason. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Bytes queued and not yet handed to the socket. */
+  get queuedBytes(): number {
+    return this.#queuedBytes
+  }
+
+  /**
+   * Sends a message (a {@link PushMessage}, or what one is built from). Returns false when
+   * the stream is closed (nothing is sent) or the message was dropped right away.
+   * @throws NetservError when the message cannot be carried by this transport (see the framing)
+   */
+  send(message: PushMessage | PushMessageInit | string): boolean {
+    if (this.#closed) return false
+    const pushMessage = message instanceof PushMessage ? message : new PushMessage(typeof message === 'string' ? { data: message } : message)
+    const frame = pushMessage.frame(this.framing, this.chunked)
+    if (pushMessage.id !== undefined) this.lastId = pushMessage.id
+    return this.enqueue(frame)
+  }
+
+  /**
+   * Queues an already encoded frame (what {@link broadcast} does for each stream). Returns
+   * false when closed or when the frame was dropped.
+   */
+  enqueue(frame: Buffer): boolean {
+    if (this.#closed) return false
+    if (frame.length === 0) return true
+    ;(this.#queue ??= []).push(frame)
+    this.#queuedBytes += frame.length
+    if (!this.#queued) {
+      this.#queued = true
+      dirty.push(this)
+      if (!flushScheduled) {
+        flushScheduled = true
+        setImmediate(flushDirty)
+      }
+    }
+    return this.#enforceCap()
+  }
+
+  /**
+   * Ends the stream cleanly: what is queued, then the framing's terminator, then the end of
+   * the body (the last chunk on HTTP/1.1, which keeps the connection usable; the connection's
+   * end on HTTP/1.0).
+   */
+  close(): void {
+    if (this.#closed) return
+    this.#writeQueue()
+    this.#end('closed')
+  }
+
+  /**
+   * Sends what a client missed while away, before anything live: first, if `gap` (messages
+   * it had not seen were dropped from the history), a `gap` event (SSE `event: gap`), then
+   * `messages` in order.
+   */
+  replay(messages: readonly PushMessage[], gap: boolean): void {
+    if (gap) this.send(GAP_MESSAGE)
+    for (const message of messages) this.send(message)
+  }
+
+  /** Calls `listener` once when the stream ends, with why. */
+  onClose(listener: PushCloseListener): void {
+    if (this.#closed) return
+    ;(this.#closeListeners ??= []).push(listener)
+  }
+
+  /** @internal Writes the queued frames, unless the socket is backed up. */
+  flush(): void {
+    this.#queued = false
+    if (this.#closed || this.#queue === null) return
+    if (this.response.socket.writableNeedDrain) {
+      this.#startWriteTimer()
+      return
+    }
+    this.#writeQueue()
+  }
+
+  /** @internal The socket drained: write what waited. */
+  onWritable(): void {
+    if (this.#closed) return
+    if (this.#timerKind === TIMER_WRITE) this.#startHeartbeat()
+    this.#writeQueue()
+  }
+
+  /** @internal The server is closing: end properly. */
+  onShutdown(): void {
+    if (this.#closed) return
+    this.#writeQueue()
+    this.#end('shutdown')
+  }
+
+  /** @internal The wheel entry came due. */
+  onTimer(): void {
+    if (this.#closed) return
+    if (this.#timerKind === TIMER_WRITE) {
+      this.#cut('write-timeout')
+      return
+    }
+    if (Date.now() >= this.#endsAt) {
+      this.close()
+      return
+    }
+    if (!this.#wroteSinceBeat && this.#queue === null) {
+      const heartbeat = this.framing.heartbeatFrame(this.chunked)
+      if (heartbeat !== null) this.#writeNow(heartbeat)
+    }
+    this.#wroteSinceBeat = false
+    this.#wheel.schedule(this.#timer, this.#heartbeatMs)
+  }
+
+  #writeQueue(): void {
+    const queue = this.#queue
+    if (queue === null) return
+    this.#queue = null
+    this.#queuedBytes = 0
+    const response = this.response
+    if (queue.length === 1) {
+      this.#account(queue[0] as Buffer)
+      if (!response.writeStream(queue[0] as Buffer)) this.#startWriteTimer()
+      this.#closeIfSpent()
+      return
+    }
+    // Several frames: one writev for all of them.
+    const socket = response.socket
+    socket.cork()
+    let below = true
+    for (let i = 0; i < queue.length; i++) {
+      this.#account(queue[i] as Buffer)
+      below = response.writeStream(queue[i] as Buffer)
+    }
+    socket.uncork()
+    if (!below) this.#startWriteTimer()
+    this.#closeIfSpent()
+  }
+
+  /** The stream wrote its byte allowance: end it; the client comes back for more. */
+  #closeIfSpent(): void {
+    if (this.#streamBytes >= this.#maxStreamBytes) this.#end('closed')
+  }
+
+  #writeNow(frame: Buffer): void {
+    this.#account(frame)
+    if (!this.response.writeStream(frame)) this.#startWriteTimer()
+  }
+
+  #account(frame: Buffer): void {
+    pushStats.framesWritten++
+    pushStats.bytesWritten += frame.length
+    this.#streamBytes += frame.length
+    this.#wroteSinceBeat = true
+  }
+
+  /** Keeps the socket buffer plus the queue under the cap; returns false if the newest frame did not survive. */
+  #enforceCap(): boolean {
+    const unwritten = this.response.socket.writableLength + this.#queuedBytes
+    if (unwritten <= this.#maxUnwrittenBytes) return true
+    if (!this.#dropOldest) {
+      this.#cut('slow-reader')
+      return false
+    }
+    const queue = this.#queue as Buffer[]
+    let over = unwritten - this.#maxUnwrittenBytes
+    let dropped = 0
+    while (over > 0 && dropped < queue.length) {
+      const frame = queue[dropped] as Buffer
+      over -= frame.length
+      this.#queuedBytes -= frame.length
+      dropped++
+    }
+    queue.splice(0, dropped)
+    pushStats.framesDropped += dropped
+    if (queue.length === 0) this.#queue = null
+    // Still over: the socket's own buffer is the excess; nothing queued can help. Cut.
+    if (over > 0) {
+      this.#cut('slow-reader')
+      return false
+    }
+    return dropped === 0 || queue.length > 0
+  }
+
+  #startWriteTimer(): void {
+    if (this.#timerKind === TIMER_WRITE || this.#closed) return
+    this.#timerKind = TIMER_WRITE
+    this.#wheel.schedule(this.#timer, this.#writeTimeoutMs)
+  }
+
+  #startHeartbeat(): void {
+    this.#timerKind = TIMER_HEARTBEAT
+    this.#wheel.schedule(this.#timer, this.#heartbeatMs)
+  }
+
+  /** A slow reader: the connection goes, a resumable client comes back from its last id. */
+  #cut(reason: PushCloseReason): void {
+    pushStats.slowReadersDropped++
+    this.#queue = null
+    this.#queuedBytes = 0
+    this.#finish(reason)
+    this.response.socket.destroy()
+  }
+
+  #end(reason: PushCloseReason): void {
+    this.#finish(reason)
+    this.response.endStream(this.framing.closeFrame(this.chunked))
+  }
+
+  /** @internal The connection closed under the stream. */
+  onAborted(): void {
+    this.#finish('aborted')
+  }
+
+  #finish(reason: PushCloseReason): void {
+    if (this.#closed) return
+    this.#closed = true
+    pushStats.open--
+    this.#wheel.cancel(this.#timer)
+    const listeners = this.#closeListeners
+    this.#closeListeners = null
+    if (listeners !== null) for (const listener of listeners) listener(reason)
+  }
+}
+
+function pushStreamOnTimer(stream: PushStream): void {
+  stream.onTimer()
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new NetservError(ErrorCode.INVALID_ARGUMENT, `${name} must be a positive integer, got ${value}`)
+  }
+  return value
+}
+
+/**
+ * Sends one message to many streams: the frame is encoded once per framing and variant and
+ * the same Buffer queued on every stream. Returns how many streams took it.
+ */
+export function broadcast(streams: Iterable<PushStream>, message: PushMessage | PushMessageInit | string): number {
+  const pushMessage = message instanceof PushMessage ? message : new PushMessage(typeof message === 'string' ? { data: message } : message)
+  let delivered = 0
+  for (const stream of streams) {
+    if (stream.closed) continue
+    if (stream.enqueue(pushMessage.frame(stream.framing, stream.chunked))) {
+      if (pushMessage.id !== undefined) stream.lastId = pushMessage.id
+      delivered++
+    }
+  }
+  return delivered
+}
