@@ -140,15 +140,38 @@ export class Connection implements RequestParserHandler, ResponseChannel {
 
   // --- ResponseChannel
 
+  /**
+   * Everything written in one tick leaves in one `writev` when the tick ends (the socket is
+   * corked until then): a pipeline of 16 answers is one syscall, and the Buffers go as they
+   * are, uncopied (a StaticResponse's Buffer is written, not a copy of it). Returns false above
+   * the high-water mark.
+   */
   write(chunk: Uint8Array): boolean {
-    const socket = this.socket
     if (!this.#corked) {
-      // Everything written in this tick leaves in one writev when the tick ends.
       this.#corked = true
-      socket.cork()
-      process.nextTick(uncorkConnection, this)
+      this.socket.cork()
+      process.nextTick(flushConnection, this)
     }
-    const below = socket.write(chunk)
+    return this.#toSocket(chunk)
+  }
+
+  /**
+   * A frame of a push stream, which batches its own frames: no cork of ours, and in order
+   * after anything this tick already wrote.
+   */
+  writeNow(chunk: Uint8Array): boolean {
+    return this.#toSocket(chunk)
+  }
+
+  /** @internal The tick is over: what it wrote leaves now. */
+  flush(): void {
+    if (!this.#corked) return
+    this.#corked = false
+    this.socket.uncork()
+  }
+
+  #toSocket(chunk: Uint8Array): boolean {
+    const below = this.socket.write(chunk)
     if (!below && !this.#outputBlocked) {
       this.#outputBlocked = true
       this.#updateReading()
@@ -169,12 +192,6 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       return
     }
     this.#next()
-  }
-
-  /** @internal */
-  uncork(): void {
-    this.#corked = false
-    this.socket.uncork()
   }
 
   // --- RequestParserHandler
@@ -466,6 +483,8 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     this.#pending = null
     const socket = this.socket
     if (this.#host.handlesUpgrades) {
+      // The answers before it leave first; after this the socket is not ours to write to.
+      this.flush()
       // The socket is the application's now: no listener of ours stays on it. Neither flowing
       // nor paused (as node:http leaves it): the bytes wait in the socket until the application
       // listens for 'data' or resumes it, whenever it does.
@@ -529,6 +548,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
    * but not for longer than the idle timeout, or a peer that never closes holds the socket.
    */
   #endSocket(): void {
+    this.flush()
     const socket = this.socket
     if (!socket.destroyed && !socket.writableEnded) socket.end()
     this.#pending = null
@@ -579,6 +599,6 @@ function socketOnDrain(this: Socket): void {
 function connectionOnTimeout(connection: Connection): void {
   connection.onTimeout()
 }
-function uncorkConnection(connection: Connection): void {
-  connection.uncork()
+function flushConnection(connection: Connection): void {
+  connection.flush()
 }

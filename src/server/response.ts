@@ -18,6 +18,8 @@ export interface ResponseChannel {
   readonly canKeepAlive: boolean
   /** Write `chunk` now, batched with whatever else this tick writes. Returns false when above the high-water mark. */
   write(chunk: Uint8Array): boolean
+  /** Write a push frame after what this tick wrote, straight to the socket (streams batch their own frames). */
+  writeNow(chunk: Uint8Array): boolean
   /** The response being answered wrote its last byte; `keepAlive` false: it said close. */
   responseFinished(keepAlive: boolean): void
 }
@@ -247,7 +249,7 @@ export class Response {
   /** @internal A frame of a push stream, already framed (and chunk-wrapped when needed). */
   writeStream(frame: Uint8Array): boolean {
     if (this.#state !== STATE_STREAMING) return true
-    return this.#channel.write(frame)
+    return this.#channel.writeNow(frame)
   }
 
   /** @internal Ends a push stream with its last bytes (for chunked, they hold the last chunk). */

@@ -78,3 +78,21 @@ t.test('the shared instance follows Date.now', async (t) => {
   t.ok(line === oracle(before) || line === oracle(after), line)
   t.ok(sharedDateHeader.epochSeconds >= before && sharedDateHeader.epochSeconds <= after)
 })
+
+t.test('with reuseMs the clock is read once per period, and again once the period is over', async (t) => {
+  let reads = 0
+  let nowMs = 784111777000
+  const date = new DateHeader(() => {
+    reads++
+    return nowMs
+  }, 20)
+  const first = date.line()
+  nowMs += 5000
+  t.equal(date.line(), first, 'within the period: the same line, even though the clock moved')
+  t.equal(reads, 1, 'the clock was read once')
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  const later = date.line()
+  t.equal(reads, 2, 'after the period the clock is read again')
+  t.not(later, first)
+  t.match(later.toString('latin1'), /Date: .* 08:49:42 GMT\r\n/, 'and the line follows it')
+})
