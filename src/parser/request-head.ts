@@ -1,6 +1,8 @@
 import { LOWER } from './byte-classes.js'
 import { METHODS } from './methods.js'
 
+const NO_BUFFER = Buffer.alloc(0)
+
 /** Strings of at most this many bytes are decoded in JS (see spanString). */
 const SHORT_STRING = 8
 
@@ -39,10 +41,40 @@ export class RequestHead {
   upgrade = false
   /** `Expect: 100-continue` was sent (RFC 9110 section 10.1.1). */
   expectContinue = false
-  /** Buffers of the spans, one per span. */
-  readonly spanBuffers: Buffer[] = []
+  /** The Buffer of span 0 (the chunk the request line came in), and of every span not in {@link otherBuffers}. */
+  buffer: Buffer = NO_BUFFER
+  /** The Buffers of the spans that are not in {@link buffer}: a later chunk, or a split token's own. */
+  otherBuffers: Map<number, Buffer> | null = null
   /** Start and end offset of each span, two numbers per span. */
   readonly spanOffsets: number[] = []
+
+  /** The Buffer span `span` lies in. */
+  bufferOf(span: number): Buffer {
+    const other = this.otherBuffers
+    if (other === null) return this.buffer
+    return other.get(span) ?? this.buffer
+  }
+
+  /** @internal The parser adds a span. */
+  pushSpan(buf: Buffer, start: number, end: number): void {
+    const offsets = this.spanOffsets
+    if (offsets.length === 0) this.buffer = buf
+    else if (buf !== this.buffer) (this.otherBuffers ??= new Map()).set(offsets.length >> 1, buf)
+    offsets.push(start, end)
+  }
+
+  /**
+   * @internal The parser adds a field line: its name and value spans at once (one push of
+   * four numbers where both lie in {@link buffer}, the usual case).
+   */
+  pushField(nameBuffer: Buffer, nameStart: number, nameEnd: number, valueBuffer: Buffer, valueStart: number, valueEnd: number): void {
+    if (nameBuffer === this.buffer && valueBuffer === this.buffer) {
+      this.spanOffsets.push(nameStart, nameEnd, valueStart, valueEnd)
+      return
+    }
+    this.pushSpan(nameBuffer, nameStart, nameEnd)
+    this.pushSpan(valueBuffer, valueStart, valueEnd)
+  }
 
   /** The method, one of the interned strings of {@link METHODS}. */
   get method(): string {
@@ -93,7 +125,7 @@ export class RequestHead {
       const span = 1 + 2 * i
       const start = this.spanOffsets[2 * span] as number
       if ((this.spanOffsets[2 * span + 1] as number) - start !== length) continue
-      const buf = this.spanBuffers[span] as Buffer
+      const buf = this.bufferOf(span)
       let offset = 0
       while (offset < length && LOWER[buf[start + offset] as number] === LOWER[name.charCodeAt(offset) & 0xff]) offset++
       if (offset === length) return i
@@ -103,7 +135,7 @@ export class RequestHead {
 
   /** The bytes of span `span` as a view into the buffer that holds them (no copy). */
   spanBytes(span: number): Buffer {
-    return (this.spanBuffers[span] as Buffer).subarray(
+    return this.bufferOf(span).subarray(
       this.spanOffsets[2 * span] as number,
       this.spanOffsets[2 * span + 1] as number,
     )
@@ -111,7 +143,7 @@ export class RequestHead {
 
   /** Span `span` decoded as latin1. */
   spanString(span: number): string {
-    const buf = this.spanBuffers[span] as Buffer
+    const buf = this.bufferOf(span)
     const start = this.spanOffsets[2 * span] as number
     const end = this.spanOffsets[2 * span + 1] as number
     // Crossing into C++ costs more than a few chars in JS (`/`, `1`, `close`): 40 ns against

@@ -204,6 +204,10 @@ export class RequestParser {
   #spanBuffer: Buffer = EMPTY
   #spanStart = 0
   #spanEnd = 0
+  // The name of the field line being read.
+  #nameBuffer: Buffer = EMPTY
+  #nameStart = 0
+  #nameEnd = 0
   /** End of the finished value before its trailing whitespace was cut off. */
   #valueEnd = 0
 
@@ -386,8 +390,7 @@ export class RequestParser {
           if (formError >= 0) {
             return this.#fail(ErrorCode.INVALID_TARGET, 'Request-target of the wrong form', 400, i, this.#tokenOffset + formError - this.#spanStart)
           }
-          head.spanBuffers.push(this.#spanBuffer)
-          head.spanOffsets.push(this.#spanStart, this.#spanEnd)
+          head.pushSpan(this.#spanBuffer, this.#spanStart, this.#spanEnd)
           this.#versionPosition = 0
           state = S_VERSION
           i++
@@ -461,8 +464,10 @@ export class RequestParser {
           if (i === limit) return this.#failTooLarge(state, i)
           if (buf[i] !== COLON) return this.#fail(ErrorCode.INVALID_HEADER_NAME, 'Invalid character in header name', 400, i)
           this.#finishToken(buf, i)
-          this.#head.spanBuffers.push(this.#spanBuffer)
-          this.#head.spanOffsets.push(this.#spanStart, this.#spanEnd)
+          // Kept until the value is in: the field is added to the head in one go.
+          this.#nameBuffer = this.#spanBuffer
+          this.#nameStart = this.#spanStart
+          this.#nameEnd = this.#spanEnd
           this.#fieldKind = classifyField(this.#spanBuffer, this.#spanStart, this.#spanEnd)
           state = S_VALUE_START
           i++
@@ -762,8 +767,7 @@ export class RequestParser {
     const buf = this.#spanBuffer
     const start = this.#spanStart
     const end = this.#spanEnd
-    head.spanBuffers.push(buf)
-    head.spanOffsets.push(start, end)
+    head.pushField(this.#nameBuffer, this.#nameStart, this.#nameEnd, buf, start, end)
     const kind = this.#fieldKind
     if (this.#inTrailers) {
       head.trailerCount++
@@ -965,6 +969,7 @@ export class RequestParser {
   #resetMessage(): void {
     this.#head = IDLE_HEAD
     this.#spanBuffer = EMPTY
+    this.#nameBuffer = EMPTY
     this.#inTrailers = false
     this.#hostCount = 0
     this.#connectionClose = false

@@ -381,8 +381,9 @@ t.test('a token split across chunks is joined into a Buffer of its own; others s
   const head = seen as RequestHead | null
   if (head === null) return t.fail('no head')
   t.equal(head.target, '/split-target')
-  t.not(head.spanBuffers[0], first, 'the split target has its own buffer')
-  t.equal(head.spanBuffers[1], second, 'the Host name is a view of the chunk it came in')
+  t.not(head.bufferOf(0), first, 'the split target has its own buffer')
+  t.equal(head.bufferOf(1), second, 'the Host name is a view of the chunk it came in')
+  t.equal(head.bufferOf(4), head.bufferOf(4), 'a value split over chunks')
   t.equal(head.spanBytes(1).buffer, second.buffer, 'spanBytes is a view, not a copy')
   t.equal(head.header('x-long'), 'abcd')
 })
