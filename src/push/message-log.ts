@@ -80,16 +80,24 @@ export class MessageLog {
   /**
    * The retained messages with a sequence number above `after` (0 for everything retained).
    * `gap` is true when some message above `after` is no longer retained.
+   *
+   * An `after` this log never issued (above {@link lastSeq}: a client from before a restart,
+   * whose numbers started again at 1; or not a whole number >= 0) cannot be placed: every
+   * retained message, with `gap` true, so the client starts over rather than waiting for
+   * numbers it believes it has seen.
    */
   since(after: number): LogSlice {
     this.#expire()
-    const firstSeq = this.#lastSeq - this.#size + 1
-    const from = Math.max(after + 1, firstSeq)
+    const lastSeq = this.#lastSeq
+    const firstSeq = lastSeq - this.#size + 1
+    const known = Number.isSafeInteger(after) && after >= 0 && after <= lastSeq
+    const from = known ? Math.max(after + 1, firstSeq) : firstSeq
     const messages: PushMessage[] = []
-    for (let seq = from; seq <= this.#lastSeq; seq++) {
+    for (let seq = from; seq <= lastSeq; seq++) {
       messages.push(this.#messages[(this.#start + seq - firstSeq) % this.maxMessages] as PushMessage)
     }
-    return { messages, gap: after + 1 < firstSeq && after < this.#lastSeq }
+    // after + 1 < firstSeq: the message numbered after + 1 was issued (firstSeq <= lastSeq + 1) and is gone.
+    return { messages, gap: !known || after + 1 < firstSeq }
   }
 
   /** Drops messages older than maxAgeMs. */
