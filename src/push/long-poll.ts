@@ -48,20 +48,22 @@ export function longPoll(response: Response, source: LongPollSource, cursor: str
     reply(response, now)
     return
   }
-  new HeldPoll(response, source, cursor, timeoutMs, options.wheel ?? defaultWheel())
+  // The source's cursor, not the client's: without one the client asked "from now", and asking
+  // the source again later would mean a later now, past the message that ends the wait.
+  new HeldPoll(response, source, now.cursor, timeoutMs, options.wheel ?? defaultWheel())
 }
 
 /** A poll waiting for its first message or its timeout, whichever comes first. */
 class HeldPoll {
   readonly #response: Response
   readonly #source: LongPollSource
-  readonly #cursor: string | undefined
+  readonly #cursor: string
   readonly #wheel: TimerWheel
   readonly #timer: TimerEntry<HeldPoll>
   readonly #cancelWait: () => void
   #done = false
 
-  constructor(response: Response, source: LongPollSource, cursor: string | undefined, timeoutMs: number, wheel: TimerWheel) {
+  constructor(response: Response, source: LongPollSource, cursor: string, timeoutMs: number, wheel: TimerWheel) {
     this.#response = response
     this.#source = source
     this.#cursor = cursor
