@@ -74,14 +74,19 @@ class HeldPoll {
     response.onClose(() => this.#stop())
   }
 
-  /** @internal */
+  /** @internal (#stop cancels the timer: this never runs after an answer.) */
   onTimeout(): void {
-    if (this.#done) return
     this.#stop()
-    const { cursor } = this.#source.since(this.#cursor)
+    const slice = this.#source.since(this.#cursor)
+    // A message can be there before its wake-up (a source may batch them): answer it, or the
+    // 204's cursor would move the client past it.
+    if (slice.messages.length > 0 || slice.gap) {
+      reply(this.#response, slice)
+      return
+    }
     const response = this.#response
     response.status = 204
-    response.setHeader(CURSOR_HEADER, cursor)
+    response.setHeader(CURSOR_HEADER, slice.cursor)
     response.end()
   }
 

@@ -188,6 +188,25 @@ t.test('a first poll without a cursor (the source says: from now) is answered wi
   t.strictSame(body(await client.response()).messages, [{ data: 'after' }])
 })
 
+// Regression: the timeout answered 204 with the source's newest cursor even when messages after
+// the client's cursor had arrived and their wake-up had not run yet (a source that batches its
+// notifications): the client moved past them and never saw them.
+t.test('a message that arrived just before the timeout is answered, not skipped by the 204 cursor', async (t) => {
+  const source = new LogSource()
+  source.notifyLate = true
+  const { connect, clock } = await pollServer(t, source, { timeoutMs: 1000 })
+  const client = await connect()
+  client.write(get('/poll?cursor=0'))
+  await until(() => source.waiters.length === 1)
+  source.publish('late')
+  clock.advance(1010)
+  const response = await client.response()
+  t.equal(response.status, 200)
+  t.strictSame(body(response), { messages: [{ data: 'late' }], cursor: '1', gap: false })
+  t.equal(source.waiters.length, 0, 'the wait was canceled')
+  source.notify()
+})
+
 t.test('client gone while held (reset): the wait and the timer are canceled', async (t) => {
   const source = new LogSource()
   const { connect, wheel, server } = await pollServer(t, source, { timeoutMs: 60_000 })
