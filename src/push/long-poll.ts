@@ -71,6 +71,8 @@ class HeldPoll {
     this.#timer = new TimerEntry(this, heldPollOnTimeout)
     wheel.schedule(this.#timer, timeoutMs)
     this.#cancelWait = source.wait(() => this.#answer())
+    // A FIN while held is a client gone: the connection drops it and onClose ends the wait.
+    response.holdOpen()
     response.onClose(() => this.#stop())
   }
 

@@ -248,6 +248,12 @@ export class Connection implements RequestParserHandler, ResponseChannel {
 
   /** @internal The client sent FIN: answer what it asked, then close. */
   onEnd(): void {
+    // A push stream or a held poll has nothing left to answer but what is yet to happen: its
+    // client left (see Response.holdOpen).
+    if (this.#active !== null && this.#active.heldOpen) {
+      this.socket.destroy()
+      return
+    }
     const parser = this.#parser
     const failedBefore = parser !== null && parser.error !== null
     const error = parser === null ? null : parser.finish()

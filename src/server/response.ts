@@ -80,6 +80,7 @@ export class Response {
   #writtenBytes = 0
   #closeListeners: ResponseCloseListener[] | null = null
   #stream: StreamHooks | null = null
+  #heldOpen = false
 
   constructor(request: Request, channel: ResponseChannel) {
     this.request = request
@@ -231,6 +232,22 @@ export class Response {
   }
 
   /**
+   * @internal For the push layer: this response is answered only when something happens (a
+   * held long-poll; {@link startStream} marks push streams), so once its request is in, a FIN
+   * from the client means it left, not that it waits for the answer (browsers close, they do
+   * not half-close; node:http and nginx read it so too): the connection drops it at once,
+   * instead of holding it until a write fails a heartbeat or a timeout later.
+   */
+  holdOpen(): void {
+    this.#heldOpen = true
+  }
+
+  /** @internal See {@link holdOpen}. */
+  get heldOpen(): boolean {
+    return this.#heldOpen
+  }
+
+  /**
    * @internal For the push layer: sends the head with `headers` for a body of unknown length
    * (chunked on HTTP/1.1, close-delimited on HTTP/1.0), after which `hooks` hear of drains,
    * shutdown and aborts, and frames go out raw through {@link writeStream}. Returns whether
@@ -241,6 +258,7 @@ export class Response {
     this.#checkOpen()
     for (const name of Object.keys(headers)) this.setHeader(name, headers[name] as string)
     this.#stream = hooks
+    this.#heldOpen = true
     this.#sendHead(-1)
     if (this.request.head.methodIndex === HEAD_METHOD) this.#finish()
     return this.#chunked

@@ -207,6 +207,21 @@ t.test('a message that arrived just before the timeout is answered, not skipped 
   source.notify()
 })
 
+// Regression: a client that left while its poll was held (a browser closes with FIN) kept the
+// poll, its wait on the source and its timer until the timeout or the next message.
+t.test('client gone while held (FIN): the wait and the timer are canceled at once', async (t) => {
+  const source = new LogSource()
+  const { connect, wheel, server } = await pollServer(t, source, { timeoutMs: 60_000 })
+  const client = await connect()
+  client.write(get('/poll?cursor=0'))
+  await until(() => source.waiters.length === 1)
+  t.equal(wheel.size, 1, 'the hold timeout')
+  client.destroy()
+  await until(() => source.waiters.length === 0)
+  await until(() => server.connectionCount === 0)
+  t.equal(wheel.size, 0, 'no timer left')
+})
+
 t.test('client gone while held (reset): the wait and the timer are canceled', async (t) => {
   const source = new LogSource()
   const { connect, wheel, server } = await pollServer(t, source, { timeoutMs: 60_000 })
