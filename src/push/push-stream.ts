@@ -318,13 +318,16 @@ export class PushStream implements StreamHooks {
     }
     queue.splice(0, dropped)
     pushStats.framesDropped += dropped
-    if (queue.length === 0) this.#queue = null
-    // Still over: the socket's own buffer is the excess; nothing queued can help. Cut.
+    // Still over, with every queued frame dropped: the excess is in the socket's own buffer
+    // (the head, heartbeats and close frames are never queued); nothing can make room. Cut.
     if (over > 0) {
       this.#cut('slow-reader')
       return false
     }
-    return dropped === 0 || queue.length > 0
+    // Oldest first: the newest frame survived iff anything did.
+    if (queue.length > 0) return true
+    this.#queue = null
+    return false
   }
 
   #startWriteTimer(): void {
