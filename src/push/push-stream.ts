@@ -110,6 +110,8 @@ export class PushStream implements StreamHooks {
   #queued = false
   #wroteSinceBeat = false
   #closed = false
+  /** Why it ended, once it has. */
+  #closeReason: PushCloseReason = 'closed'
   #closeListeners: PushCloseListener[] | null = null
   /** The id of the last message sent, for resume bookkeeping. */
   lastId: string | undefined = undefined
@@ -207,9 +209,16 @@ export class PushStream implements StreamHooks {
     for (const message of messages) this.send(message)
   }
 
-  /** Calls `listener` once when the stream ends, with why. */
+  /**
+   * Calls `listener` once when the stream ends, with why; at once if it has ended already (a
+   * stream for HEAD, or whose client left before it opened, is over at birth), so a listener
+   * that removes the stream from a channel always runs.
+   */
   onClose(listener: PushCloseListener): void {
-    if (this.#closed) return
+    if (this.#closed) {
+      listener(this.#closeReason)
+      return
+    }
     ;(this.#closeListeners ??= []).push(listener)
   }
 
@@ -363,6 +372,7 @@ export class PushStream implements StreamHooks {
   #finish(reason: PushCloseReason): void {
     if (this.#closed) return
     this.#closed = true
+    this.#closeReason = reason
     pushStats.open--
     this.#wheel.cancel(this.#timer)
     const listeners = this.#closeListeners

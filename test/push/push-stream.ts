@@ -202,6 +202,53 @@ t.test('HTTP/1.0: close-delimited (no chunks), Connection: close, the terminator
   t.equal((await iframe.client.closedWith()).toString(), '</body></html>\n', 'the terminator, unchunked, then FIN')
 })
 
+// Regression: onClose on a stream that had already ended (as a stream for HEAD is, at birth)
+// dropped the listener, so an application that removes its streams from a channel on close
+// kept that one forever.
+t.test('HEAD on a stream endpoint: the head a GET gets and no body; the stream is over at birth and says so', async (t) => {
+  const openBefore = pushStats.open
+  const server = await transportServer(t, 'sse')
+  const client = await server.connect()
+  client.write(`HEAD /stream HTTP/1.1\r\nHost: t\r\n\r\n`)
+  const response = await client.response({ head: true })
+  t.equal(withoutDate(response.head), SSE_HEAD, 'the same head, Transfer-Encoding included')
+  await until(() => server.opened.length === 1)
+  const { stream, reasons } = server.opened[0] as Opened
+  t.equal(stream.closed, true)
+  t.strictSame(reasons, ['closed'], 'a listener added after the end is called at once')
+  t.equal(stream.send('x'), false, 'nothing to send to')
+  t.equal(pushStats.open, openBefore)
+  client.write(get('/after'))
+  const after = await client.response()
+  t.equal(after.body.toString(), 'next', 'the connection goes on')
+  t.equal(response.rawBody.length, 0)
+})
+
+t.test('a stream opened after its client left: over at birth, aborted', async (t) => {
+  let gone!: () => void
+  const clientGone = new Promise<void>((resolve) => (gone = resolve))
+  const reasons: PushCloseReason[] = []
+  let stream: PushStream | null = null
+  const { connect, wheel } = await startServer(t, {}, async (_request, response) => {
+    await clientGone
+    stream = openStream(response, 'sse', { wheel })
+    stream.onClose((reason) => reasons.push(reason))
+  })
+  const openBefore = pushStats.open
+  const client = await connect()
+  client.write(get('/stream'))
+  await delay(10)
+  client.socket.resetAndDestroy()
+  await client.whenClosed
+  await delay(10)
+  gone()
+  await until(() => stream !== null)
+  t.equal((stream as unknown as PushStream).closed, true)
+  t.strictSame(reasons, ['aborted'])
+  t.equal(pushStats.open, openBefore)
+  t.equal(wheel.size, 0, 'no heartbeat scheduled')
+})
+
 t.test('resume: Last-Event-ID gets exactly the messages after it; a too-old id gets a gap event first', async (t) => {
   const log = new MessageLog({ maxMessages: 3 })
   const live = new Set<PushStream>()
@@ -709,6 +756,9 @@ t.test('API edges: close twice, send and enqueue after close, an empty frame, li
   stream.onWritable()
   stream.onTimer()
   stream.flush()
+  const afterClose: PushCloseReason[] = []
+  stream.onClose((reason) => afterClose.push(reason))
+  t.strictSame(afterClose, ['closed'], 'a listener added after the end hears why at once')
   client.write(get('/after'))
   t.equal((await client.response()).body.toString(), 'next', 'nothing stray on the wire')
 })
