@@ -57,7 +57,12 @@ export const pushStats = {
   framesDropped: 0,
 }
 
-/** Told to a resuming client whose missed messages are no longer all retained. */
+/**
+ * Told to a resuming client whose missed messages are no longer all retained. Encoded per
+ * replay through {@link Framing.encode}, never through its frame cache: a process-wide message
+ * would keep a frame for every framing key it ever met, and iframe keys hold a callback the
+ * client chooses.
+ */
 const GAP_MESSAGE = new PushMessage({ data: '', event: 'gap' })
 
 // The one wheel entry of a stream either waits to beat or waits for a drain.
@@ -205,7 +210,7 @@ export class PushStream implements StreamHooks {
    * `messages` in order.
    */
   replay(messages: readonly PushMessage[], gap: boolean): void {
-    if (gap) this.send(GAP_MESSAGE)
+    if (gap) this.enqueue(this.framing.encode(GAP_MESSAGE, this.chunked))
     for (const message of messages) this.send(message)
   }
 

@@ -329,6 +329,24 @@ t.test('resume: Last-Event-ID gets exactly the messages after it; a too-old id g
   ], 'the gap event first, then what is left')
 })
 
+// Regression: the gap event was one process-wide message whose frame cache kept a frame per
+// framing key it was ever sent through: iframe keys hold the callback, which the client picks,
+// so clients could grow it without bound.
+t.test('a gap replay caches nothing process-wide: no frame kept per client-chosen iframe callback', async (t) => {
+  const server = await streamServer(t, (request, response, wheel) => {
+    const stream = openStream(response, 'iframe', { wheel, callback: request.query.get('cb') ?? 'push' })
+    stream.replay([], true)
+    return stream
+  })
+  const before = PushMessage.encodeCount
+  for (const callback of ['a1', 'a2']) {
+    const { client } = await subscribe(server, `/stream?cb=${callback}`)
+    await client.take(chunk(`${' '.repeat(1024)}<!doctype html><html><head><meta charset="utf-8"></head><body>\n`).length)
+    await next(t, client, chunk(`<script>parent.${callback}({"event":"gap","data":""})</script>\n`), 'the gap event reaches the page')
+  }
+  t.equal(PushMessage.encodeCount, before, 'encoded for the stream alone, not into a shared cache')
+})
+
 t.test('no heartbeat frame for transports without one (chunked, multipart)', async (t) => {
   const server = await transportServer(t, 'chunked', { heartbeatMs: 1000 })
   const { client } = await subscribe(server)
