@@ -37,7 +37,7 @@ export interface PushStreamOptions {
    * resumes). For the forever-iframe: a browser keeps every script of the document. Default: no limit.
    */
   maxStreamBytes?: number
-  /** End the stream cleanly once it is this old, in ms; checked at each heartbeat tick. Default: no limit. */
+  /** End the stream cleanly once it is this old, in ms, by the wheel's clock. Default: no limit. */
   maxStreamMs?: number
 }
 
@@ -105,7 +105,8 @@ export class PushStream implements StreamHooks {
   readonly #maxUnwrittenBytes: number
   readonly #dropOldest: boolean
   readonly #maxStreamBytes: number
-  readonly #endsAt: number
+  /** When the stream must end, by the wheel's clock (maxStreamMs); Infinity for never. */
+  readonly #endsAtMs: number
   #streamBytes = 0
   readonly #wheel: TimerWheel
   readonly #timer: TimerEntry<PushStream>
@@ -134,8 +135,9 @@ export class PushStream implements StreamHooks {
     this.#maxUnwrittenBytes = positive(options.maxUnwrittenBytes, 1024 * 1024, 'maxUnwrittenBytes')
     this.#dropOldest = (options.slowReader ?? 'disconnect') === 'drop-oldest'
     this.#maxStreamBytes = options.maxStreamBytes === undefined ? Infinity : positive(options.maxStreamBytes, 0, 'maxStreamBytes')
-    this.#endsAt = options.maxStreamMs === undefined ? Infinity : Date.now() + positive(options.maxStreamMs, 0, 'maxStreamMs')
+    const maxStreamMs = options.maxStreamMs === undefined ? Infinity : positive(options.maxStreamMs, 0, 'maxStreamMs')
     this.#wheel = options.wheel ?? defaultWheel()
+    this.#endsAtMs = this.#wheel.now() + maxStreamMs
     this.#timer = new TimerEntry(this, pushStreamOnTimer)
     this.chunked = response.startStream(framing.headers, this)
     pushStats.opened++
@@ -147,7 +149,7 @@ export class PushStream implements StreamHooks {
     }
     const preamble = framing.preambleFrame(this.chunked)
     if (preamble !== null) this.#writeNow(preamble)
-    this.#wheel.schedule(this.#timer, this.#heartbeatMs)
+    this.#scheduleCheck()
   }
 
   /** True once the stream has ended, for whatever reason. */
@@ -241,7 +243,7 @@ export class PushStream implements StreamHooks {
   /** @internal The socket drained: write what waited. */
   onWritable(): void {
     if (this.#closed) return
-    if (this.#timerKind === TIMER_WRITE) this.#startHeartbeat()
+    if (this.#timerKind === TIMER_WRITE) this.#scheduleCheck()
     this.#writeQueue()
   }
 
@@ -259,7 +261,8 @@ export class PushStream implements StreamHooks {
       this.#cut('write-timeout')
       return
     }
-    if (Date.now() >= this.#endsAt) {
+    const nowMs = this.#wheel.now()
+    if (nowMs >= this.#endsAtMs) {
       this.close()
       return
     }
@@ -268,7 +271,7 @@ export class PushStream implements StreamHooks {
       if (heartbeat !== null) this.#writeNow(heartbeat)
     }
     this.#wroteSinceBeat = false
-    this.#wheel.schedule(this.#timer, this.#heartbeatMs)
+    this.#scheduleCheck(nowMs)
   }
 
   #writeQueue(): void {
@@ -350,9 +353,11 @@ export class PushStream implements StreamHooks {
     this.#wheel.schedule(this.#timer, this.#writeTimeoutMs)
   }
 
-  #startHeartbeat(): void {
+  /** The next heartbeat check, or the end of the stream's time if that comes first. */
+  #scheduleCheck(nowMs = this.#wheel.now()): void {
     this.#timerKind = TIMER_HEARTBEAT
-    this.#wheel.schedule(this.#timer, this.#heartbeatMs)
+    // At 0 when the time is already up (a stream backed up past its end): ends at the next tick.
+    this.#wheel.schedule(this.#timer, Math.max(0, Math.min(this.#heartbeatMs, this.#endsAtMs - nowMs)), nowMs)
   }
 
   /** A slow reader: the connection goes, a resumable client comes back from its last id. */

@@ -685,6 +685,22 @@ t.test('maxStreamBytes: the stream ends cleanly once it has written that much; t
   t.equal((await client.response()).body.toString(), 'next')
 })
 
+// Regression: maxStreamMs was measured with Date.now() rather than the wheel's clock, and only
+// checked at heartbeat ticks: a stream lived up to a heartbeat interval too long, and a fake
+// clock could not end it at all.
+t.test('maxStreamMs: the stream ends cleanly when it is that old by the wheel\'s clock, not at the next heartbeat', async (t) => {
+  const server = await transportServer(t, 'sse', { maxStreamMs: 3000, heartbeatMs: 25_000 })
+  const { client, opened } = await subscribe(server)
+  server.clock.advance(2990)
+  await quiet(t, client)
+  t.equal(opened.stream.closed, false)
+  server.clock.advance(20)
+  await next(t, client, '0\r\n\r\n')
+  t.strictSame(opened.reasons, ['closed'])
+  client.write(get('/after'))
+  t.equal((await client.response()).body.toString(), 'next')
+})
+
 t.test('injection: CR/LF in an SSE event name throws from send, and nothing is written', async (t) => {
   const server = await transportServer(t, 'sse')
   const { client, opened } = await subscribe(server)
