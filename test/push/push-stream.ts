@@ -347,6 +347,45 @@ t.test('a gap replay caches nothing process-wide: no frame kept per client-chose
   t.equal(PushMessage.encodeCount, before, 'encoded for the stream alone, not into a shared cache')
 })
 
+t.test('heartbeat: after heartbeatMs of silence on the fake clock, none while messages flow', async (t) => {
+  const server = await transportServer(t, 'sse', { heartbeatMs: 1000 })
+  const { client, opened } = await subscribe(server)
+  const { clock } = server
+  clock.advance(990)
+  await quiet(t, client, 'no heartbeat before heartbeatMs')
+  clock.advance(20)
+  await next(t, client, '3\r\n:\n\n\r\n', 'a comment heartbeat after heartbeatMs of silence')
+  clock.advance(980)
+  await quiet(t, client)
+  clock.advance(20)
+  await next(t, client, '3\r\n:\n\n\r\n', 'and again heartbeatMs later')
+  for (let i = 0; i < 10; i++) {
+    clock.advance(400)
+    opened.stream.send(String(i))
+    await next(t, client, chunk(`data: ${i}\n\n`))
+  }
+  await quiet(t, client, 'no heartbeat while messages flow (4 s of them)')
+  clock.advance(1100)
+  await next(t, client, '3\r\n:\n\n\r\n', 'one once they stop')
+})
+
+// Regression: the heartbeat check ran every heartbeatMs and beat only when the whole interval
+// had been silent, so a message just after a check left the stream silent for nearly twice
+// heartbeatMs: past the idle cut of the proxies the default is chosen to stay under.
+t.test('heartbeat: a stream is never silent longer than heartbeatMs', async (t) => {
+  const server = await transportServer(t, 'sse', { heartbeatMs: 1000 })
+  const { client, opened } = await subscribe(server)
+  const { clock } = server
+  clock.advance(1010)
+  await next(t, client, '3\r\n:\n\n\r\n')
+  clock.advance(100)
+  opened.stream.send('m')
+  await next(t, client, chunk('data: m\n\n'))
+  // Silent from here: a heartbeat must come within heartbeatMs (plus a tick of the wheel).
+  clock.advance(1010)
+  await next(t, client, '3\r\n:\n\n\r\n', 'a heartbeat within heartbeatMs of the last message')
+})
+
 t.test('no heartbeat frame for transports without one (chunked, multipart)', async (t) => {
   const server = await transportServer(t, 'chunked', { heartbeatMs: 1000 })
   const { client } = await subscribe(server)
