@@ -1,3 +1,4 @@
+import { ErrorCode, NetservError } from '../errors.js'
 import type { Response } from '../server/response.js'
 import { ChunkedFraming } from './chunked-framing.js'
 import type { Framing } from './framing.js'
@@ -27,7 +28,9 @@ const multipartByType = new Map<string, MultipartFraming>()
 /**
  * The framing for `transport`: shared instances, so streams of one kind share every frame.
  * @throws NetservError `NETSERV_INVALID_CALLBACK` (status 400) for an iframe callback that is
- *   not a dotted path of identifiers
+ *   not a dotted path of identifiers; `NETSERV_INVALID_ARGUMENT` for a transport that is not a
+ *   {@link StreamTransport} (a name from a request, or plain JS, is checked, not guessed); the
+ *   framing's own codes for its options
  */
 export function framingFor(transport: StreamTransport, options: OpenStreamOptions = {}): Framing {
   switch (transport) {
@@ -37,7 +40,7 @@ export function framingFor(transport: StreamTransport, options: OpenStreamOption
       return iframeFraming(options.callback ?? 'push')
     case 'chunked':
       return options.contentType === undefined ? chunkedText : new ChunkedFraming({ contentType: options.contentType })
-    default: {
+    case 'multipart': {
       const type = options.contentType
       if (type === undefined) return multipartText
       let framing = multipartByType.get(type)
@@ -48,6 +51,8 @@ export function framingFor(transport: StreamTransport, options: OpenStreamOption
       }
       return framing
     }
+    default:
+      throw new NetservError(ErrorCode.INVALID_ARGUMENT, `unknown stream transport ${JSON.stringify(transport)}`)
   }
 }
 

@@ -67,6 +67,14 @@ t.test('framingFor: invalid options throw their framing\'s codes', async (t) => 
   t.throws(() => framingFor('chunked', { contentType: '' }), { code: ErrorCode.INVALID_RESPONSE_HEADER })
 })
 
+// Regression: any name but sse, iframe and chunked fell through to multipart, so a transport
+// picked from a request parameter (or mistyped in plain JS) was served as multipart.
+t.test('framingFor: an unknown transport is refused, not served as multipart', async (t) => {
+  for (const transport of ['long-poll', 'websocket', 'SSE', '']) {
+    t.throws(() => framingFor(transport as StreamTransport), { code: ErrorCode.INVALID_ARGUMENT }, transport)
+  }
+})
+
 t.test('openStream: the head and the transport\'s preamble go out; a PushStream comes back', async (t) => {
   const streams: PushStream[] = []
   const { connect, wheel } = await startServer(t, {}, (request, response) => {
