@@ -51,6 +51,8 @@ export const ErrorCode = {
   INVALID_EVENT_FIELD: 'NETSERV_INVALID_EVENT_FIELD',
   BOUNDARY_IN_PART: 'NETSERV_BOUNDARY_IN_PART',
   INVALID_CALLBACK: 'NETSERV_INVALID_CALLBACK',
+  // Scale-out: a hub's broker
+  REDIS_UNAVAILABLE: 'NETSERV_REDIS_UNAVAILABLE',
 } as const
 
 /** One of the values of {@link ErrorCode}. */
