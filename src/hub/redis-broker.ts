@@ -127,6 +127,8 @@ const RECOVERY_POLL_MS = 50
  */
 export class RedisBroker implements Broker {
   readonly #url: string
+  /** The URL without its password, for messages. */
+  readonly #label: string
   readonly #idsKey: string
   readonly #logKey: string
   readonly #maxHistory: number
@@ -146,10 +148,14 @@ export class RedisBroker implements Broker {
   #epochMs = 0
   readonly #pending = new Set<PendingPublish>()
   #reading: Promise<void> = Promise.resolve()
+  #connecting: Promise<void> | undefined
+  /** Read by connect, delivered by start. */
+  #history: StreamEntry[] = []
 
   constructor(options: RedisBrokerOptions) {
     const namespace = options.namespace ?? 'netserv'
     this.#url = options.url
+    this.#label = redisUrlLabel(options.url)
     this.#idsKey = `{${namespace}}:ids`
     this.#logKey = `{${namespace}}:log`
     this.#maxHistory = options.maxHistory ?? 1000
@@ -169,13 +175,29 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Connects (two connections: one blocks reading the stream), sets or reads the shared
-   * epoch, delivers the history Redis keeps, then follows the stream.
+   * Connects (two connections: one blocks reading the stream), sets or reads the shared epoch
+   * and reads the history Redis keeps. {@link start} does it if not done: call it first to
+   * fail before serving. Once only; later calls return the first call's promise.
    * @throws NetservError `NETSERV_REDIS_UNAVAILABLE` when Redis cannot be reached (and used)
    *   within `connectTimeoutMs`
    */
+  connect(): Promise<void> {
+    this.#connecting ??= this.#connect()
+    return this.#connecting
+  }
+
+  /** Connects if not done, delivers the history, then follows the stream. */
   async start(deliver: (message: BrokerMessage) => void): Promise<void> {
+    await this.connect()
     this.#deliver = deliver
+    this.#acceptEntries(this.#history)
+    this.#history = []
+    this.#up = true
+    this.#onStatus({ type: 'up', epoch: this.epoch })
+    this.#reading = this.#follow()
+  }
+
+  async #connect(): Promise<void> {
     const giveUpAt = Date.now() + this.#connectTimeoutMs
     const writer = createClient({
       url: this.#url,
@@ -184,7 +206,7 @@ export class RedisBroker implements Broker {
       // delivered locally rather than waiting for a Redis that may not come back.
       disableOfflineQueue: true,
       socket: {
-        // Before start has succeeded, give up after connectTimeoutMs; after, retry for ever.
+        // Until connected, give up after connectTimeoutMs; after, retry for ever.
         reconnectStrategy: (retries) =>
           this.#writer === undefined && Date.now() > giveUpAt
             ? false
@@ -195,25 +217,24 @@ export class RedisBroker implements Broker {
     // node-redis throws an 'error' event without a listener: each is a loss of Redis.
     for (const client of [writer, reader]) client.on('error', (error: Error) => this.#goDown(error))
     try {
-      // Settled both: a connection still trying must not outlive a failed start.
+      // Settled both: a connection still trying must not outlive a failure.
       for (const connected of await Promise.allSettled([writer.connect(), reader.connect()])) {
         if (connected.status === 'rejected') throw connected.reason
       }
       this.#writer = writer
       this.#reader = reader
       await this.#ensureEpoch()
-      await this.#loadHistory()
+      // The newest maxHistory entries, oldest first: an instance that starts late has the others' history.
+      const newestFirst = (await writer.sendCommand(['XREVRANGE', this.#logKey, '+', '-', 'COUNT', String(this.#maxHistory)], AS_BUFFERS)) as StreamEntry[]
+      this.#history = newestFirst.reverse()
     } catch (error) {
       this.#writer = undefined
       this.#reader = undefined
       for (const client of [writer, reader]) if (client.isOpen) client.destroy()
-      const failure = new NetservError(ErrorCode.REDIS_UNAVAILABLE, `cannot use Redis at ${this.#url}: ${(error as Error).message}`)
+      const failure = new NetservError(ErrorCode.REDIS_UNAVAILABLE, `cannot use Redis at ${this.#label}: ${(error as Error).message}`)
       failure.cause = error
       throw failure
     }
-    this.#up = true
-    this.#onStatus({ type: 'up', epoch: this.epoch })
-    this.#reading = this.#follow()
   }
 
   publish(channel: string, data: Uint8Array, options: BrokerPublishOptions): Promise<string> {
@@ -294,12 +315,6 @@ export class RedisBroker implements Broker {
     this.#epochMs = Math.max(this.#epochMs, epoch)
   }
 
-  /** The newest `maxHistory` entries, oldest first, so an instance that starts late has the others' history. */
-  async #loadHistory(): Promise<void> {
-    const newestFirst = (await (this.#writer as RedisClient).sendCommand(['XREVRANGE', this.#logKey, '+', '-', 'COUNT', String(this.#maxHistory)], AS_BUFFERS)) as StreamEntry[]
-    this.#acceptEntries(newestFirst.reverse())
-  }
-
   #acceptEntries(entries: StreamEntry[]): void {
     let skipped = 0
     for (const [rawId, fields] of entries) {
@@ -363,6 +378,19 @@ export class RedisBroker implements Broker {
 }
 
 function ignore(): void {}
+
+/**
+ * `url` with its password replaced by `***`, fit for a log.
+ * @throws NetservError `NETSERV_INVALID_ARGUMENT` when it is not a redis: or rediss: URL
+ */
+export function redisUrlLabel(url: string): string {
+  const parsed = URL.canParse(url) ? new URL(url) : null
+  if (parsed === null || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+    throw new NetservError(ErrorCode.INVALID_ARGUMENT, `not a Redis URL (redis://host:port): ${JSON.stringify(url)}`)
+  }
+  if (parsed.password !== '') parsed.password = '***'
+  return parsed.href
+}
 
 /** A stream entry as XREAD and XREVRANGE reply: [id, [field, value, ...]]. */
 type StreamEntry = [Buffer, Buffer[]]

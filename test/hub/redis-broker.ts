@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap'
 import { createClient } from 'redis'
 import type { BrokerMessage } from '../../src/hub/broker.js'
-import { RedisBroker, type RedisBrokerOptions, type RedisBrokerStatus } from '../../src/hub/redis-broker.js'
+import { RedisBroker, redisUrlLabel, type RedisBrokerOptions, type RedisBrokerStatus } from '../../src/hub/redis-broker.js'
 import { freePort, RedisProcess, testRedisUrl, uniqueNamespace } from '../fixtures/redis-server.js'
 import { delay, until } from '../fixtures/wire-client.js'
 
@@ -268,6 +268,32 @@ t.test('without onStatus nothing is reported; a publish after close is not deliv
   await broker.close()
   t.match(await broker.publish('x', encoder.encode('2'), {}), /^\d+-\d+$/)
   t.equal(delivered.length, 1)
+})
+
+t.test('connect first (to fail before serving), then start; the URL is checked and its password kept out of messages', async (t) => {
+  const url = await testRedisUrl()
+  const delivered: BrokerMessage[] = []
+  const broker = new RedisBroker({ url, namespace: uniqueNamespace('connect') })
+  t.teardown(() => broker.close())
+  const connecting = broker.connect()
+  t.equal(broker.connect(), connecting, 'once')
+  await connecting
+  t.equal(broker.connected, false, 'not following before start')
+  await broker.start((message) => delivered.push(message))
+  t.equal(broker.connected, true)
+  await broker.publish('x', encoder.encode('1'), {})
+  t.equal(delivered.length, 1)
+
+  t.equal(redisUrlLabel('redis://user:secret@10.0.0.1:6379/2'), 'redis://user:***@10.0.0.1:6379/2')
+  t.equal(redisUrlLabel('rediss://cache.example'), 'rediss://cache.example')
+  for (const bad of ['http://127.0.0.1:6379', '127.0.0.1:6379', '']) {
+    t.throws(() => new RedisBroker({ url: bad }), { code: 'NETSERV_INVALID_ARGUMENT', message: /not a Redis URL/ }, bad)
+  }
+  const port = await freePort()
+  await t.rejects(new RedisBroker({ url: `redis://:hunter2@127.0.0.1:${port}`, connectTimeoutMs: 0 }).connect(), {
+    code: 'NETSERV_REDIS_UNAVAILABLE',
+    message: new RegExp(`^cannot use Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}: `),
+  })
 })
 
 t.test('close delivers publishes still in flight locally and stops delivering', async (t) => {
