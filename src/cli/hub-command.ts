@@ -5,14 +5,18 @@
  * (the flags), {@link hubSettings} (flags to {@link HubCommandSettings}, where a `broker`
  * goes in `settings.hub`), {@link runHub} (serve until a signal).
  */
+import cluster from 'node:cluster'
 import { ErrorCode } from '../errors.js'
+import { ClusterBroker } from '../hub/cluster-broker.js'
 import { Hub, type HubOptions } from '../hub/hub.js'
+import { describeRedisStatus, RedisBroker, redisUrlLabel } from '../hub/redis-broker.js'
 import type { Request } from '../server/request.js'
 import type { Response } from '../server/response.js'
 import { createServer, type ErrorListener, type Server } from '../server/server.js'
 import { channelPattern } from './channel-pattern.js'
 import type { CliIo, Command } from './command.js'
 import { parseFlags, portFlag, type FlagSpecs, type FlagValues } from './flags.js'
+import { runHubPrimary, workerIo } from './hub-cluster.js'
 import type { ManPage } from './man-page.js'
 import { serveUntilShutdown } from './serve.js'
 
@@ -48,6 +52,20 @@ export const HUB_FLAGS = {
     type: 'string',
     valueName: 'PATTERN',
     summary: 'Channels with join and leave events (users named by ?user=), as --interactive. Default: none.',
+  },
+  workers: {
+    type: 'integer',
+    valueName: 'N',
+    summary:
+      'Serve from N worker processes sharing the port (node:cluster; connections go round-robin). A primary numbers every message and relays it to every worker, restarts a worker that dies (at most 3 a minute, else it stops all, exit 1) and stops them all on SIGINT/SIGTERM. With --redis, each worker uses Redis instead. Default: one process.',
+    min: 1,
+    max: 64,
+  },
+  redis: {
+    type: 'string',
+    valueName: 'URL',
+    summary:
+      'Be one instance of a hub spread over every netserv hub given the same Redis (redis://[:password@]host[:port][/db], rediss:// for TLS): one id sequence, every message to every instance, the newest 1000 kept in Redis for instances that start later. Redis unreachable at start: exit 1; lost later: reported, publishes delivered locally until it is back. Default: none.',
   },
 } as const satisfies FlagSpecs
 
@@ -120,7 +138,7 @@ export async function runHub(settings: HubCommandSettings, io: CliIo): Promise<n
 const MAN_PAGE: ManPage = {
   name: 'netserv hub',
   summary: 'the channel hub: publish to channels, subscribe over any push transport',
-  synopsis: ['netserv hub [--port P] [--host H] [--token T] [--history N] [--interactive PATTERN] [--presence PATTERN]'],
+  synopsis: ['netserv hub [--port P] [--host H] [--token T] [--history N] [--interactive PATTERN] [--presence PATTERN] [--workers N] [--redis URL]'],
   description: `Serves the hub's HTTP interface. A publisher POSTs to /pub/<channel>; every subscriber of the channel gets the message, each over its own transport: Server-Sent Events, long-polling, a forever-iframe, multipart/x-mixed-replace or raw chunks.
 
 Every message gets a hub-wide id, <epoch>-<seq>. A subscriber that reconnects with the last id it saw (Last-Event-ID, or ?since=) first gets what it missed, then the live stream; when some of it is no longer retained, an event named gap comes first.
@@ -132,12 +150,14 @@ Every message gets a hub-wide id, <epoch>-<seq>. A subscriber that reconnects wi
     POST   /send/<ch>    a client's message, on --interactive channels (at most 4096 bytes)
     GET    /stats        JSON; Prometheus text with Accept: text/plain
 
-Errors are JSON, {"error":"NETSERV_...","message":"..."}, with the status they name.`,
+Errors are JSON, {"error":"NETSERV_...","message":"..."}, with the status they name.
+
+Scale-out. --workers N runs N processes on this machine behind one port; --redis URL joins every netserv hub on the same Redis, on this machine or others (behind a load balancer); both together run N workers per machine, each an instance on Redis. Either way a client may reconnect to any process and resume with its last id.`,
   flags: HUB_FLAGS,
   sections: [
     ['ENVIRONMENT', '    NETSERV_TOKEN   the publishers\' token when --token is not given'],
     ['SIGNALS', 'SIGINT, SIGTERM: stop accepting, end every stream properly (clients reconnect and resume elsewhere), answer held long-polls, close, exit 0. A second signal ends the process at once.'],
-    ['EXIT STATUS', '    0   stopped by SIGINT or SIGTERM\n    1   could not listen (port taken, address not local...)\n    2   bad usage: unknown option, bad value'],
+    ['EXIT STATUS', '    0   stopped by SIGINT or SIGTERM\n    1   could not listen (port taken, address not local...), Redis unreachable at start, workers dying too often\n    2   bad usage: unknown option, bad value'],
     [
       'EXAMPLES',
       "    netserv hub --presence 'chat*' --interactive 'chat*'\n    curl -N 'http://127.0.0.1:6969/sub/quotes'\n    curl -d '{\"ACME\":12.5}' -H 'Content-Type: application/json' http://127.0.0.1:6969/pub/quotes",
@@ -150,8 +170,26 @@ export const hubCommand: Command = {
   name: 'hub',
   summary: 'serve the channel hub: /sub, /pub, /send, /stats',
   manPage: MAN_PAGE,
-  run(argv: readonly string[], io: CliIo): Promise<number> {
-    const settings = hubSettings(parseFlags(argv, HUB_FLAGS), process.env)
-    return runHub(settings, io)
+  async run(argv: readonly string[], io: CliIo): Promise<number> {
+    const flags = parseFlags(argv, HUB_FLAGS)
+    const settings = hubSettings(flags, process.env)
+    if (flags.redis !== undefined) redisUrlLabel(flags.redis) // a bad URL: exit 2 before anything starts
+    // The primary forks workers that run this same command line and take the branches below.
+    if (flags.workers !== undefined && cluster.isPrimary) return runHubPrimary({ workers: flags.workers, maxHistory: flags.history }, io)
+    const processIo = cluster.isWorker ? workerIo(io) : io
+    if (flags.redis !== undefined) {
+      const broker = new RedisBroker({ url: flags.redis, onStatus: (status) => io.err(`netserv hub: ${describeRedisStatus(status)}\n`) })
+      try {
+        await broker.connect()
+      } catch (error) {
+        io.err(`netserv hub: ${(error as Error).message}\n`)
+        return 1
+      }
+      settings.hub.broker = broker
+    } else if (cluster.isWorker) {
+      settings.hub.broker = new ClusterBroker()
+    }
+    return runHub(settings, processIo)
   },
 }
+

@@ -379,6 +379,18 @@ export class RedisBroker implements Broker {
 
 function ignore(): void {}
 
+/** One line for a log, without a newline. */
+export function describeRedisStatus(status: RedisBrokerStatus): string {
+  switch (status.type) {
+    case 'up':
+      return `Redis connected, epoch ${status.epoch}`
+    case 'down':
+      return `Redis unreachable (${status.error.message}): publishes are delivered on this process only until it is back`
+    case 'skipped':
+      return `${status.count} messages from Redis skipped: published elsewhere while this process numbered locally, or its own already delivered`
+  }
+}
+
 /**
  * `url` with its password replaced by `***`, fit for a log.
  * @throws NetservError `NETSERV_INVALID_ARGUMENT` when it is not a redis: or rediss: URL
