@@ -189,7 +189,10 @@ export const hubCommand: Command = {
     } else if (cluster.isWorker) {
       settings.hub.broker = new ClusterBroker()
     }
-    return runHub(settings, processIo)
+    const status = await runHub(settings, processIo)
+    // A worker's IPC channel keeps it alive: let go of it so the worker exits with its status.
+    cluster.worker?.disconnect()
+    return status
   },
 }
 
