@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap'
 import { createClient } from 'redis'
 import type { BrokerMessage } from '../../src/hub/broker.js'
-import { RedisBroker, redisUrlLabel, type RedisBrokerOptions, type RedisBrokerStatus } from '../../src/hub/redis-broker.js'
+import { describeRedisStatus, RedisBroker, redisUrlLabel, type RedisBrokerOptions, type RedisBrokerStatus } from '../../src/hub/redis-broker.js'
 import { freePort, RedisProcess, testRedisUrl, uniqueNamespace } from '../fixtures/redis-server.js'
 import { delay, until } from '../fixtures/wire-client.js'
 
@@ -309,4 +309,10 @@ t.test('close delivers publishes still in flight locally and stops delivering', 
   t.equal(a.delivered.at(-1)?.id, id)
   t.equal(a.delivered.length, 1)
   t.equal(a.broker.connected, false)
+})
+
+t.test('describeRedisStatus: one line per status', async (t) => {
+  t.equal(describeRedisStatus({ type: 'up', epoch: '17' }), 'Redis connected, epoch 17')
+  t.match(describeRedisStatus({ type: 'down', error: new Error('ECONNREFUSED') }), /^Redis unreachable \(ECONNREFUSED\): publishes are delivered on this process only/)
+  t.match(describeRedisStatus({ type: 'skipped', count: 3 }), /^3 messages from Redis skipped/)
 })

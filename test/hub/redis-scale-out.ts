@@ -18,7 +18,7 @@ t.test('two instances on one Redis: publish on one, subscribe on the other, resu
   t.match(a.stderr, /Redis connected, epoch \d+/)
 
   const onA = await subscribe(t, a.port, '/sub/news')
-  const replies = []
+  const replies: Array<{ id: string; subscribers: number }> = []
   for (let i = 0; i < 6; i++) replies.push(await publish(i % 2 === 0 ? b.port : a.port, 'news', `m${i}`))
   await until(() => onA.data.length === 6, 10_000, 'six messages on a')
   t.same(onA.data, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'], 'published on both, in order, once')
