@@ -142,7 +142,7 @@ export class HubRoutes {
     if (!allowed) {
       throw new NetservError(
         ErrorCode.FORBIDDEN,
-        token === undefined ? 'publishing is open to loopback clients only (the hub has no token)' : 'publishing needs Authorization: Bearer <the hub token>',
+        'publishing needs Authorization: Bearer <the hub token>, or a client on this machine when the hub has no token',
         403,
       )
     }
