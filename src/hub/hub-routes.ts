@@ -101,14 +101,9 @@ export class HubRoutes {
         this.#hub.poll(response, channels, since, { user })
         return
       }
-      const stream = new PushStream(response, framing, this.#context.stream)
-      try {
-        this.#hub.subscribe(stream, channels, { since, user })
-      } catch (error) {
-        // The head is out (the hub is full, or closed meanwhile): end the stream, report why.
-        stream.close()
-        throw error
-      }
+      // Refused (the hub is full) while a 503 can still be sent: before the stream's head.
+      this.#hub.reserve(channels, user)
+      this.#hub.subscribe(new PushStream(response, framing, this.#context.stream), channels, { since, user })
     })
   }
 

@@ -222,8 +222,11 @@ export class Hub implements PollableHub {
     this.#checkOpen()
     const { since, user } = options
     const names = this.#namesOf(channels, user)
-    if (stream.closed) return NO_SUBSCRIPTION
     const list = this.#channelsFor(names)
+    if (stream.closed) {
+      for (const channel of list) this.#settle(channel)
+      return NO_SUBSCRIPTION
+    }
     const nowMs = this.#wheel.now()
     const { messages, gap } = this.#collect(list, since, nowMs)
     const subscription = new Subscription(stream, list, user, this.#counters, (error) => this.#report(error, stream.response.request))
@@ -336,6 +339,15 @@ export class Hub implements PollableHub {
     })()
     this.#closed = closing
     return closing
+  }
+
+  /**
+   * @internal Makes the channels a subscription will need, or refuses it (the hub is full):
+   * the HTTP interface asks before a stream's head goes out, while a 503 can still be sent.
+   * The subscription that follows in the same tick settles them.
+   */
+  reserve(channels: readonly string[], user: string | undefined): void {
+    this.#channelsFor(this.#namesOf(channels, user))
   }
 
   // --- PollableHub (for HubPollSource)
