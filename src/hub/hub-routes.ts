@@ -126,7 +126,7 @@ export class HubRoutes {
       }
       request.body().then(
         (body) => this.#publish(request, response, channel, Buffer.from(body)),
-        (error: unknown) => this.#bodyFailed(request, response, error),
+        bodyFailed,
       )
     })
   }
@@ -162,7 +162,7 @@ export class HubRoutes {
           // Over the cap (a chunked body has no length to refuse it by): answered now; the
           // rest is read and dropped by the connection.
           if (bytes > maxBytes) {
-            if (!response.headersSent) this.#fail(request, response, tooLarge(maxBytes))
+            this.#fail(request, response, tooLarge(maxBytes))
             return
           }
           pieces.push(piece)
@@ -171,7 +171,7 @@ export class HubRoutes {
           () => {
             if (bytes <= maxBytes) this.#publish(request, response, channel, Buffer.concat(pieces))
           },
-          (error: unknown) => this.#bodyFailed(request, response, error),
+          bodyFailed,
         )
     })
   }
@@ -231,11 +231,6 @@ export class HubRoutes {
     )
   }
 
-  /** The request's body failed: the engine answered (413, 408) or the client left; nothing to add. */
-  #bodyFailed(request: Request, response: Response, error: unknown): void {
-    if (error !== request.error) this.#fail(request, response, error)
-  }
-
   /**
    * Answers a failure: a NetservError meant for the client (status 400-599) with its status
    * and code; anything else is the hub's or the application's fault: reported, 500.
@@ -243,11 +238,8 @@ export class HubRoutes {
   #fail(request: Request, response: Response, error: unknown): void {
     const client = error instanceof NetservError && error.status >= 400
     if (!client) this.#context.report(error, request)
-    if (response.finished) return
-    if (response.headersSent) {
-      response.socket.destroy()
-      return
-    }
+    // Answered already (the engine refused the body, or the client left): nothing to add.
+    if (response.headersSent) return
     if (client) {
       if (error.status === 405) response.setHeader('Allow', (error as MethodNotAllowed).allow)
       json(response, error.status, { error: error.code, message: error.message })
@@ -324,6 +316,12 @@ function decodePath(segment: string): string {
     throw new NetservError(ErrorCode.INVALID_CHANNEL, 'the channel list is not valid percent-encoding', 400)
   }
 }
+
+/**
+ * A body that failed: `body()` and `onBody()` reject only with the request's own error, which
+ * the engine has answered (413, 408) or which means the client left. Nothing to add.
+ */
+function bodyFailed(): void {}
 
 function nonEmpty(value: string | null): string | undefined {
   return value === null || value.length === 0 ? undefined : value

@@ -359,7 +359,9 @@ export class Hub implements PollableHub {
       const channel = this.#channels.get(name)
       if (channel !== undefined) list.push(channel)
     }
-    const { messages, gap } = this.#collect(list, cursor, this.#wheel.now(), names.length - list.length)
+    // A channel missing here was dropped when the poll stopped waiting (it held nothing, so
+    // nothing after the cursor): it has nothing to add.
+    const { messages, gap } = this.#collect(list, cursor, this.#wheel.now())
     const counters = this.#counters
     counters.messagesOut += messages.length
     const out: PushMessage[] = []
@@ -518,10 +520,9 @@ export class Hub implements PollableHub {
 
   /**
    * What a subscriber to `channels` missed after `since`, in id order, with the user queue
-   * of a user channel among them. `absent`: how many of its channels the hub does not hold
-   * (a long-poll asks without making them); the hub's memory of dropped channels speaks for them.
+   * of a user channel among them.
    */
-  #collect(channels: readonly Channel[], since: string | undefined, nowMs: number, absent = 0): { messages: RetainedMessage[]; gap: boolean } {
+  #collect(channels: readonly Channel[], since: string | undefined, nowMs: number): { messages: RetainedMessage[]; gap: boolean } {
     const sinceId = since === undefined ? null : parseMessageId(since)
     const known = sinceId !== null && this.#isKnown(sinceId)
     let gap = since !== undefined && !known
@@ -542,7 +543,6 @@ export class Hub implements PollableHub {
         }
       }
     }
-    if (known && absent > 0 && this.#forgotten !== null && compareMessageIds(this.#forgotten, sinceId as MessageId) > 0) gap = true
     if (messages.length > 1) {
       messages.sort((a, b) => compareMessageIds(a.id, b.id))
       // A queued message is often retained too.

@@ -210,7 +210,8 @@ t.test('a broker that misbehaves: bad or repeated ids, a start that fails; onErr
   const broken = new Hub({
     broker: failing,
     onError: () => {
-      throw new Error('onError threw')
+      // Not even an Error.
+      throw 'onError threw'
     },
   })
   await t.rejects(broken.publish('a', 'x'), { message: 'cannot start' })
@@ -227,4 +228,31 @@ t.test('a broker that misbehaves: bad or repeated ids, a start that fails; onErr
   await waitFor(() => warnings.length > before)
   t.match(warnings.at(-1), { code: ErrorCode.INVALID_ARGUMENT }, 'no onError: a process warning')
   await noisy.close()
+})
+
+t.test('a user channel whose history expired stays while its queue holds', async (t) => {
+  const { hub, clock, open, request } = await startHub(t, { history: { maxAgeMs: 100 }, userQueue: { holdMs: 1000 } })
+  await hub.publish('user:kim', 'waiting')
+  clock.advance(500)
+  t.equal(hub.info('user:kim').retained, 0)
+  t.equal(hub.stats().channels, 1, 'the queue holds it')
+  // A HEAD subscription takes nothing and settles the channel again: still held, for the queue.
+  t.equal((await request('HEAD', '/sub/x?user=kim')).status, 200)
+  t.equal(hub.stats().channels, 1)
+  clock.advance(400)
+  t.equal(hub.stats().channels, 1, 'its timer is the queue\'s')
+  const stream = await open('/sub/x?user=kim')
+  t.strictSame((await stream.untilEvents(1)).map((e) => e.data), ['waiting'])
+  stream.client.destroy()
+  await waitFor(() => hub.stats().channels === 0)
+})
+
+t.test('a slow reader is cut and counted', async (t) => {
+  const { hub, open } = await startHub(t, { stream: { maxUnwrittenBytes: 64 * 1024 } })
+  const stream = await open('/sub/big')
+  const { subscribers } = await hub.publish('big', 'x'.repeat(256 * 1024))
+  t.equal(subscribers, 0, 'the stream could not take it')
+  await stream.client.whenClosed
+  t.equal(hub.stats().slowReadersDropped, 1)
+  t.equal(hub.stats().connections, 0)
 })
