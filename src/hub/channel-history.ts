@@ -105,8 +105,8 @@ export class ChannelHistory {
   /** Drops the messages older than maxAgeMs at `nowMs`. */
   expire(nowMs: number): void {
     const oldest = nowMs - this.maxAgeMs
-    const entries = this.#entries
-    while (this.#head < entries.length && (entries[this.#head] as RetainedMessage).timeMs < oldest) this.#dropOldest()
+    // #dropOldest may replace the array: read it afresh each time.
+    while (this.#head < this.#entries.length && (this.#entries[this.#head] as RetainedMessage).timeMs < oldest) this.#dropOldest()
   }
 
   #dropOldest(): void {

@@ -69,9 +69,11 @@ export class Channel {
 
   /** When what it holds has all expired, by the hub's clock; -1 when it holds nothing. */
   get expiresAtMs(): number {
-    const history = this.history.newestTimeMs
-    const queue = this.queue === null ? -1 : this.queue.newestTimeMs
-    return Math.max(history < 0 ? -1 : history + this.history.maxAgeMs, queue < 0 ? -1 : queue + (this.queue as UserQueue).holdMs)
+    const history = this.history
+    let atMs = history.newestTimeMs < 0 ? -1 : history.newestTimeMs + history.maxAgeMs
+    const queue = this.queue
+    if (queue !== null && queue.newestTimeMs >= 0) atMs = Math.max(atMs, queue.newestTimeMs + queue.holdMs)
+    return atMs
   }
 
   /**

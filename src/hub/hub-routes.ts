@@ -101,14 +101,9 @@ export class HubRoutes {
         this.#hub.poll(response, channels, since, { user })
         return
       }
-      const stream = new PushStream(response, framing, this.#context.stream)
-      try {
-        this.#hub.subscribe(stream, channels, { since, user })
-      } catch (error) {
-        // The head is out (the hub is full, or closed meanwhile): end the stream, report why.
-        stream.close()
-        throw error
-      }
+      // Refused (the hub is full) while a 503 can still be sent: before the stream's head.
+      this.#hub.reserve(channels, user)
+      this.#hub.subscribe(new PushStream(response, framing, this.#context.stream), channels, { since, user })
     })
   }
 
@@ -131,7 +126,7 @@ export class HubRoutes {
       }
       request.body().then(
         (body) => this.#publish(request, response, channel, Buffer.from(body)),
-        (error: unknown) => this.#bodyFailed(request, response, error),
+        bodyFailed,
       )
     })
   }
@@ -142,7 +137,7 @@ export class HubRoutes {
     if (!allowed) {
       throw new NetservError(
         ErrorCode.FORBIDDEN,
-        token === undefined ? 'publishing is open to loopback clients only (the hub has no token)' : 'publishing needs Authorization: Bearer <the hub token>',
+        'publishing needs Authorization: Bearer <the hub token>, or a client on this machine when the hub has no token',
         403,
       )
     }
@@ -167,7 +162,7 @@ export class HubRoutes {
           // Over the cap (a chunked body has no length to refuse it by): answered now; the
           // rest is read and dropped by the connection.
           if (bytes > maxBytes) {
-            if (!response.headersSent) this.#fail(request, response, tooLarge(maxBytes))
+            this.#fail(request, response, tooLarge(maxBytes))
             return
           }
           pieces.push(piece)
@@ -176,7 +171,7 @@ export class HubRoutes {
           () => {
             if (bytes <= maxBytes) this.#publish(request, response, channel, Buffer.concat(pieces))
           },
-          (error: unknown) => this.#bodyFailed(request, response, error),
+          bodyFailed,
         )
     })
   }
@@ -236,11 +231,6 @@ export class HubRoutes {
     )
   }
 
-  /** The request's body failed: the engine answered (413, 408) or the client left; nothing to add. */
-  #bodyFailed(request: Request, response: Response, error: unknown): void {
-    if (error !== request.error) this.#fail(request, response, error)
-  }
-
   /**
    * Answers a failure: a NetservError meant for the client (status 400-599) with its status
    * and code; anything else is the hub's or the application's fault: reported, 500.
@@ -248,11 +238,8 @@ export class HubRoutes {
   #fail(request: Request, response: Response, error: unknown): void {
     const client = error instanceof NetservError && error.status >= 400
     if (!client) this.#context.report(error, request)
-    if (response.finished) return
-    if (response.headersSent) {
-      response.socket.destroy()
-      return
-    }
+    // Answered already (the engine refused the body, or the client left): nothing to add.
+    if (response.headersSent) return
     if (client) {
       if (error.status === 405) response.setHeader('Allow', (error as MethodNotAllowed).allow)
       json(response, error.status, { error: error.code, message: error.message })
@@ -329,6 +316,12 @@ function decodePath(segment: string): string {
     throw new NetservError(ErrorCode.INVALID_CHANNEL, 'the channel list is not valid percent-encoding', 400)
   }
 }
+
+/**
+ * A body that failed: `body()` and `onBody()` reject only with the request's own error, which
+ * the engine has answered (413, 408) or which means the client left. Nothing to add.
+ */
+function bodyFailed(): void {}
 
 function nonEmpty(value: string | null): string | undefined {
   return value === null || value.length === 0 ? undefined : value

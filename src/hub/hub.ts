@@ -222,8 +222,11 @@ export class Hub implements PollableHub {
     this.#checkOpen()
     const { since, user } = options
     const names = this.#namesOf(channels, user)
-    if (stream.closed) return NO_SUBSCRIPTION
     const list = this.#channelsFor(names)
+    if (stream.closed) {
+      for (const channel of list) this.#settle(channel)
+      return NO_SUBSCRIPTION
+    }
     const nowMs = this.#wheel.now()
     const { messages, gap } = this.#collect(list, since, nowMs)
     const subscription = new Subscription(stream, list, user, this.#counters, (error) => this.#report(error, stream.response.request))
@@ -338,6 +341,15 @@ export class Hub implements PollableHub {
     return closing
   }
 
+  /**
+   * @internal Makes the channels a subscription will need, or refuses it (the hub is full):
+   * the HTTP interface asks before a stream's head goes out, while a 503 can still be sent.
+   * The subscription that follows in the same tick settles them.
+   */
+  reserve(channels: readonly string[], user: string | undefined): void {
+    this.#channelsFor(this.#namesOf(channels, user))
+  }
+
   // --- PollableHub (for HubPollSource)
 
   /** @internal */
@@ -347,7 +359,9 @@ export class Hub implements PollableHub {
       const channel = this.#channels.get(name)
       if (channel !== undefined) list.push(channel)
     }
-    const { messages, gap } = this.#collect(list, cursor, this.#wheel.now(), names.length - list.length)
+    // A channel missing here was dropped when the poll stopped waiting (it held nothing, so
+    // nothing after the cursor): it has nothing to add.
+    const { messages, gap } = this.#collect(list, cursor, this.#wheel.now())
     const counters = this.#counters
     counters.messagesOut += messages.length
     const out: PushMessage[] = []
@@ -506,10 +520,9 @@ export class Hub implements PollableHub {
 
   /**
    * What a subscriber to `channels` missed after `since`, in id order, with the user queue
-   * of a user channel among them. `absent`: how many of its channels the hub does not hold
-   * (a long-poll asks without making them); the hub's memory of dropped channels speaks for them.
+   * of a user channel among them.
    */
-  #collect(channels: readonly Channel[], since: string | undefined, nowMs: number, absent = 0): { messages: RetainedMessage[]; gap: boolean } {
+  #collect(channels: readonly Channel[], since: string | undefined, nowMs: number): { messages: RetainedMessage[]; gap: boolean } {
     const sinceId = since === undefined ? null : parseMessageId(since)
     const known = sinceId !== null && this.#isKnown(sinceId)
     let gap = since !== undefined && !known
@@ -530,7 +543,6 @@ export class Hub implements PollableHub {
         }
       }
     }
-    if (known && absent > 0 && this.#forgotten !== null && compareMessageIds(this.#forgotten, sinceId as MessageId) > 0) gap = true
     if (messages.length > 1) {
       messages.sort((a, b) => compareMessageIds(a.id, b.id))
       // A queued message is often retained too.
