@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createServer as createNetServer } from 'node:net'
-import { hubCommand, hubSettings, HUB_FLAGS, runHub } from '../../src/cli/hub-command.js'
+import { hubCommand, hubSettings, HUB_FLAGS } from '../../src/cli/hub-command.js'
+import { runHub } from '../../src/cli/hub-server.js'
 import { parseFlags } from '../../src/cli/flags.js'
 import { renderManPage } from '../../src/cli/man-page.js'
 import { runCli } from '../../src/cli/run-cli.js'
