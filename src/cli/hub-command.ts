@@ -3,22 +3,16 @@
  *
  * Built in three steps so that scale-out can extend it without forking it: {@link HUB_FLAGS}
  * (the flags), {@link hubSettings} (flags to {@link HubCommandSettings}, where a `broker`
- * goes in `settings.hub`), {@link runHub} (serve until a signal).
+ * goes in `settings.hub`), `runHub` in ./hub-server.ts (serve until a signal). That one is
+ * loaded when the command runs: every other command (and `--help`) starts without the hub and
+ * push layers.
  */
-import cluster from 'node:cluster'
-import { ErrorCode } from '../errors.js'
-import { ClusterBroker } from '../hub/cluster-broker.js'
-import { Hub, type HubOptions } from '../hub/hub.js'
-import { describeRedisStatus, RedisBroker, redisUrlLabel } from '../hub/redis-broker.js'
-import type { Request } from '../server/request.js'
-import type { Response } from '../server/response.js'
-import { createServer, type ErrorListener, type Server } from '../server/server.js'
+import cluster, { type Worker } from 'node:cluster'
+import type { HubOptions } from '../hub/hub.js'
 import { channelPattern } from './channel-pattern.js'
 import type { CliIo, Command } from './command.js'
 import { parseFlags, portFlag, type FlagSpecs, type FlagValues } from './flags.js'
-import { runHubPrimary, workerIo } from './hub-cluster.js'
 import type { ManPage } from './man-page.js'
-import { serveUntilShutdown } from './serve.js'
 
 /** The flags of `netserv hub`. */
 export const HUB_FLAGS = {
@@ -92,49 +86,6 @@ export function hubSettings(flags: FlagValues<typeof HUB_FLAGS>, env: Readonly<R
   return { port: flags.port, host: flags.host, hub }
 }
 
-const INDEX = `netserv hub
-
-GET  /sub/<channel>[,<channel>...]?transport=sse|longpoll|iframe|multipart|chunked&since=<id>&user=<name>
-POST /pub/<channel>      publish the body (Authorization: Bearer <token>, or from this machine)
-GET  /pub/<channel>      subscribers, retained, lastId        DELETE /pub/<channel>: end its streams
-POST /send/<channel>     a client's message, on interactive channels
-GET  /stats              counters (Accept: text/plain for Prometheus)
-`
-
-/**
- * The hub and its server (not yet listening): the hub's paths, `/` a one-page index, 404
- * elsewhere. `onError` receives the failures of both.
- */
-export function hubServer(options: HubOptions, onError: ErrorListener): { hub: Hub; server: Server } {
-  const hub = new Hub({ ...options, onError })
-  const server = createServer({ onError }, (request: Request, response: Response) => {
-    if (hub.handle(request, response)) return
-    if (request.path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
-      response.setHeader('Content-Type', 'text/plain; charset=utf-8')
-      response.end(INDEX)
-      return
-    }
-    response.status = 404
-    response.setHeader('Content-Type', 'application/json')
-    response.end(JSON.stringify({ error: ErrorCode.NOT_FOUND, message: `nothing at ${request.path}` }))
-  })
-  return { hub, server }
-}
-
-/** Serves the hub until SIGINT or SIGTERM, then ends its streams properly; resolves with the exit status. */
-export async function runHub(settings: HubCommandSettings, io: CliIo): Promise<number> {
-  const onError: ErrorListener = (error) => io.err(`netserv hub: ${error instanceof Error ? error.message : String(error)}\n`)
-  const { hub, server } = hubServer(settings.hub, onError)
-  // Closing the server calls this first: streams end with their terminators, polls are answered.
-  server.onShutdown(() => {
-    hub.close().catch((error: unknown) => onError(error, null))
-  })
-  const status = await serveUntilShutdown(server, { label: 'netserv hub', port: settings.port, host: settings.host }, io)
-  // Closed already by the shutdown listener (or here, when listening failed); a failure was reported.
-  await Promise.allSettled([hub.close()])
-  return status
-}
-
 const MAN_PAGE: ManPage = {
   name: 'netserv hub',
   summary: 'the channel hub: publish to channels, subscribe over any push transport',
@@ -173,26 +124,35 @@ export const hubCommand: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
     const flags = parseFlags(argv, HUB_FLAGS)
     const settings = hubSettings(flags, process.env)
-    if (flags.redis !== undefined) redisUrlLabel(flags.redis) // a bad URL: exit 2 before anything starts
-    // The primary forks workers that run this same command line and take the branches below.
-    if (flags.workers !== undefined && cluster.isPrimary) return runHubPrimary({ workers: flags.workers, maxHistory: flags.history }, io)
-    const processIo = cluster.isWorker ? workerIo(io) : io
-    if (flags.redis !== undefined) {
-      const broker = new RedisBroker({ url: flags.redis, onStatus: (status) => io.err(`netserv hub: ${describeRedisStatus(status)}\n`) })
+    // Made first, in a primary too: a bad URL is exit 2 before anything starts.
+    const redis = flags.redis === undefined ? null : await redisBroker(flags.redis, io)
+    // The primary forks workers that run this same command line and take the path below.
+    if (flags.workers !== undefined && cluster.isPrimary) {
+      const { runHubPrimary } = await import('./hub-cluster.js')
+      return runHubPrimary({ workers: flags.workers, maxHistory: flags.history }, io)
+    }
+    if (redis !== null) {
       try {
-        await broker.connect()
+        await redis.connect()
       } catch (error) {
         io.err(`netserv hub: ${(error as Error).message}\n`)
         return 1
       }
-      settings.hub.broker = broker
-    } else if (cluster.isWorker) {
-      settings.hub.broker = new ClusterBroker()
+      settings.hub.broker = redis
     }
-    const status = await runHub(settings, processIo)
+    const { runHub } = await import('./hub-server.js')
+    if (!cluster.isWorker) return runHub(settings, io)
+    const [{ workerIo }, { ClusterBroker }] = await Promise.all([import('./hub-cluster.js'), import('../hub/cluster-broker.js')])
+    settings.hub.broker ??= new ClusterBroker()
+    const status = await runHub(settings, workerIo(io))
     // A worker's IPC channel keeps it alive: let go of it so the worker exits with its status.
-    cluster.worker?.disconnect()
+    ;(cluster.worker as Worker).disconnect()
     return status
   },
 }
 
+/** A RedisBroker reporting to stderr; the Redis client is loaded only when asked for. */
+async function redisBroker(url: string, io: CliIo) {
+  const { describeRedisStatus, RedisBroker } = await import('../hub/redis-broker.js')
+  return new RedisBroker({ url, onStatus: (status) => io.err(`netserv hub: ${describeRedisStatus(status)}\n`) })
+}

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createServer as createNetServer } from 'node:net'
-import { hubCommand, hubSettings, HUB_FLAGS, runHub } from '../../src/cli/hub-command.js'
+import { hubCommand, hubSettings, HUB_FLAGS } from '../../src/cli/hub-command.js'
+import { runHub } from '../../src/cli/hub-server.js'
 import { parseFlags } from '../../src/cli/flags.js'
 import { renderManPage } from '../../src/cli/man-page.js'
 import { runCli } from '../../src/cli/run-cli.js'
@@ -71,7 +72,7 @@ t.test('--token, else NETSERV_TOKEN; without either, loopback publishers', async
 })
 
 t.test('bad flags: a message and exit 2, before anything listens', async (t) => {
-  for (const argv of [['--port', 'x'], ['--history', '0'], ['--presence', 'a b'], ['--workers', '2'], ['--token=']]) {
+  for (const argv of [['--port', 'x'], ['--history', '0'], ['--presence', 'a b'], ['--workers', '0'], ['--token=']]) {
     const io = new FakeCliIo()
     t.equal(await runCli(['hub', ...argv], io), 2, argv.join(' '))
     t.match(io.stderr, /^netserv hub: .+\nTry 'netserv hub --help'\.\n$/)
