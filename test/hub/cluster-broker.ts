@@ -72,8 +72,12 @@ t.test('the primary numbers, every worker gets every message in order, the publi
   t.same(one.lines, [{ started: '1000' }], 'no history yet')
   t.equal(sequencer.workerCount, 2)
 
+  // One publish at a time: two workers' publishes reach the primary in either order over IPC,
+  // and this test is about numbering and relay, not about which worker wins a race.
   one.command('publish a first')
+  await until(() => one.lines.some((line) => line.published === '1000-1'))
   two.command('publish b second frame image/png')
+  await until(() => two.lines.some((line) => line.published === '1000-2'))
   one.command('publish a third')
   await until(() => one.delivered.length === 3 && two.delivered.length === 3 && one.lines.filter((line) => line.published).length === 2)
   t.same(one.delivered, ['1000-1', '1000-2', '1000-3'])
