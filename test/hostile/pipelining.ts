@@ -95,3 +95,14 @@ t.test('a client that pipelines and never reads: the server stops reading, its m
   })
   t.test('the subscriber got everything; the server never crashed', (t) => server.finish(t))
 })
+
+t.test('a client that pipelines and never reads is cut after writeTimeoutMs', async (t) => {
+  const server = await startHostileServer(t, { server: { highWaterMarkBytes: HIGH_WATER_MARK, writeTimeoutMs: 500 } })
+  const client = await RawClient.connect(server.port)
+  client.socket.pause()
+  await pipelineUntilStalled(client.socket, `GET /big?bytes=${RESPONSE_BYTES} HTTP/1.1\r\nHost: t\r\n\r\n`, 1000)
+  // The client neither reads nor closes: only the server can end it.
+  t.equal(await connectionsBackTo(server, 1), 1, 'the server closed it')
+  client.destroy()
+  t.test('the subscriber got everything; the server never crashed', (t) => server.finish(t))
+})
