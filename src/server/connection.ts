@@ -37,6 +37,7 @@ export interface ConnectionSettings {
   readonly idleTimeoutMs: number
   readonly maxPipelinedRequests: number
   readonly highWaterMarkBytes: number
+  readonly writeTimeoutMs: number
   readonly parser: ConstructorParameters<typeof RequestParser>[1]
   readonly wheel: import('../timers/timer-wheel.js').TimerWheel
 }
@@ -47,6 +48,7 @@ const TIMER_HEADER = 1
 const TIMER_BODY = 2
 const TIMER_IDLE = 3
 const TIMER_LINGER = 4
+const TIMER_WRITE = 5
 
 const kConnection = Symbol('netserv.connection')
 
@@ -73,6 +75,7 @@ interface ConnectionSocket extends Socket {
  *        |                                 a slowloris head is cut off)     each piece)  |
  *        +------------------------------ handler runs: no timeout -----------------------+
  * ```
+ * and, whenever no other timeout runs while the output is backed up, the write timeout.
  */
 export class Connection implements RequestParserHandler, ResponseChannel {
   readonly socket: Socket
@@ -175,8 +178,21 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     if (!below && !this.#outputBlocked) {
       this.#outputBlocked = true
       this.#updateReading()
+      this.#armWriteTimeout()
     }
     return below
+  }
+
+  /**
+   * Backed up with no timeout running (a handler's answers, a pipeline waiting behind them):
+   * without one, a client that never reads would hold the connection, and the buffers behind
+   * it, forever. The other timeouts end a backed-up connection their own way (its socket is
+   * not read: a head or body cannot arrive); a push stream has its own write timeout.
+   */
+  #armWriteTimeout(): void {
+    if (this.#outputBlocked && this.#timerKind === TIMER_NONE && this.#active?.heldOpen !== true) {
+      this.#setTimer(TIMER_WRITE, this.#host.settings.writeTimeoutMs)
+    }
   }
 
   // Only the active response can finish: queued ones have no handler yet, and one taken out of
@@ -229,7 +245,10 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   onRequestComplete(head: RequestHead): void {
     const request = this.#reading as Request
     this.#reading = null
-    if (this.#timerKind === TIMER_BODY) this.#setTimer(TIMER_NONE, 0)
+    if (this.#timerKind === TIMER_BODY) {
+      this.#setTimer(TIMER_NONE, 0)
+      this.#armWriteTimeout()
+    }
     if (!head.keepAlive) this.#closing = true
     // Closing: the body in flight was the last thing read; nothing after it is parsed.
     if (this.#closing) this.#parser?.pause()
@@ -270,6 +289,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
    */
   onDrain(): void {
     this.#outputBlocked = false
+    if (this.#timerKind === TIMER_WRITE) this.#setTimer(TIMER_NONE, 0)
     this.#active?.drained()
     this.#next()
     this.#updateReading()
@@ -296,7 +316,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   onTimeout(): void {
     const kind = this.#timerKind
     this.#timerKind = TIMER_NONE
-    if (kind === TIMER_IDLE || kind === TIMER_LINGER) {
+    if (kind === TIMER_IDLE || kind === TIMER_LINGER || kind === TIMER_WRITE) {
       this.socket.destroy()
       return
     }

@@ -29,6 +29,13 @@ export interface ServerOptions extends RequestParserOptions {
   maxPipelinedRequests?: number
   /** Unwritten bytes on a socket above which it is no longer read. Default 64 KiB. */
   highWaterMarkBytes?: number
+  /**
+   * How long a connection may stay backed up (output above the high-water mark, no drain)
+   * before it is cut: a client that sends requests and never reads the answers would
+   * otherwise hold its connection, and the buffers behind it, forever. Push streams have
+   * their own (`PushStreamOptions.writeTimeoutMs`). Default 30 s.
+   */
+  writeTimeoutMs?: number
   /** The timer wheel for every timeout; default the process-wide one. */
   wheel?: TimerWheel
   /** See {@link ErrorListener}. Default: `process.emitWarning`. */
@@ -112,6 +119,7 @@ export class Server implements ConnectionHost {
       idleTimeoutMs: positiveInteger(options.idleTimeoutMs, 30_000, 'idleTimeoutMs'),
       maxPipelinedRequests: positiveInteger(options.maxPipelinedRequests, 16, 'maxPipelinedRequests'),
       highWaterMarkBytes: positiveInteger(options.highWaterMarkBytes, 64 * 1024, 'highWaterMarkBytes'),
+      writeTimeoutMs: positiveInteger(options.writeTimeoutMs, 30_000, 'writeTimeoutMs'),
       parser,
       wheel: options.wheel ?? defaultWheel(),
     }

@@ -1,5 +1,5 @@
 import { Socket } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { RequestParser } from '../../src/parser/request-parser.js'
 import { ErrorCode } from '../../src/errors.js'
 import { HeadWriter } from '../../src/buffers/head-writer.js'
@@ -779,7 +779,7 @@ t.test('a socket whose peer left before the accept completed: requests have an e
   const host: ConnectionHost = {
     headWriter: new HeadWriter(),
     closing: false,
-    settings: { headerTimeoutMs: 1000, bodyTimeoutMs: 1000, idleTimeoutMs: 1000, maxPipelinedRequests: 16, highWaterMarkBytes: 1024, parser: {}, wheel: new TimerWheel({ clock: new FakeClock() }) },
+    settings: { headerTimeoutMs: 1000, bodyTimeoutMs: 1000, idleTimeoutMs: 1000, maxPipelinedRequests: 16, highWaterMarkBytes: 1024, writeTimeoutMs: 1000, parser: {}, wheel: new TimerWheel({ clock: new FakeClock() }) },
     handlesUpgrades: false,
     dispatch: (request: Request, _response: Response) => requests.push(request),
     upgrade: () => {},
@@ -792,4 +792,80 @@ t.test('a socket whose peer left before the accept completed: requests have an e
   t.equal(requests.length, 1)
   t.equal(requests[0]?.remoteAddress, '')
   socket.destroy()
+})
+
+t.test('write timeout: a connection backed up for writeTimeoutMs is cut', async (t) => {
+  // More than loopback's kernel buffers take from a client that does not read (a few MiB).
+  const big = Buffer.alloc(8 * 1024 * 1024, 0x61)
+  const writeTimeoutMs = 5000
+
+  /** A client that sends `requests` and never reads, once the server's socket is backed up. */
+  async function backedUp(t: Test, requests: string, handler: Parameters<typeof startServer>[2] = (_request, response) => response.end(big), wheel?: TimerWheel) {
+    const started = await startServer(t, { writeTimeoutMs, highWaterMarkBytes: 1024, idleTimeoutMs: 60_000, ...(wheel === undefined ? {} : { wheel }) }, handler)
+    const client = await started.connect()
+    client.socket.pause()
+    client.write(requests)
+    const serverSocket = await started.socket()
+    await until(() => serverSocket.writableNeedDrain && started.server.stats.requests > 0, 5000, 'the output to back up')
+    // The kernel buffers are full: nothing drains while the client does not read.
+    await delay(50)
+    return { ...started, client, serverSocket }
+  }
+
+  t.test('a pipeline never read: cut at writeTimeoutMs, not before', async (t) => {
+    const { clock, server } = await backedUp(t, get('/1') + get('/2') + get('/3'))
+    clock.advance(writeTimeoutMs - 100)
+    await delay(20)
+    t.equal(server.connectionCount, 1, 'still open before the timeout')
+    clock.advance(200)
+    // (The client, not reading, would see the reset only once it reads.)
+    await until(() => server.connectionCount === 0, 5000, 'the connection to be cut')
+    t.pass('cut')
+  })
+
+  t.test('a body read whole while the answer backs up: the write timeout takes over from the body timeout', async (t) => {
+    // The handler echoes each body piece with a large write: the output backs up while the
+    // body is read, with the body timeout running, and the body completes after.
+    const { clock, server } = await backedUp(t, 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello', async (request, response) => {
+      await request.onBody(() => response.write(big))
+      response.end()
+    })
+    clock.advance(writeTimeoutMs + 100)
+    await until(() => server.connectionCount === 0, 5000, 'the connection to be cut')
+    t.pass('cut')
+  })
+
+  t.test('a slow reader that drains in time is not cut; the timeout starts again at the next backlog', async (t) => {
+    const { clock, client, server } = await backedUp(t, get('/1'))
+    clock.advance(writeTimeoutMs - 100)
+    client.socket.resume()
+    const first = await client.response()
+    t.equal(first.body.length, big.length)
+    clock.advance(writeTimeoutMs)
+    await delay(20)
+    t.equal(client.closed, false, 'not cut after draining')
+    client.write(get('/2'))
+    t.equal((await client.response()).body.length, big.length, 'and still served')
+    t.equal(server.connectionCount, 1)
+  })
+
+  t.test('a push stream backed up is left to its own write timeout', async (t) => {
+    const { openStream } = await import('../../src/push/open-stream.js')
+    let streamClosed = false
+    const clock = new FakeClock(1_000_000)
+    const wheel = new TimerWheel({ clock, tickMs: 10 })
+    const { server } = await backedUp(t, get('/events'), (_request, response) => {
+      const stream = openStream(response, 'chunked', { writeTimeoutMs: 3 * writeTimeoutMs, maxUnwrittenBytes: 4 * big.length, wheel })
+      stream.onClose(() => (streamClosed = true))
+      stream.send(big.toString('latin1'))
+      stream.send(big.toString('latin1'))
+    }, wheel)
+    clock.advance(2 * writeTimeoutMs)
+    await delay(20)
+    t.equal(server.connectionCount, 1, 'not cut by the connection')
+    t.equal(streamClosed, false)
+    clock.advance(2 * writeTimeoutMs)
+    await until(() => server.connectionCount === 0, 5000, 'the connection to be cut')
+    t.equal(streamClosed, true, 'cut by the stream')
+  })
 })

@@ -52,7 +52,7 @@ t.test('defaults and options', async (t) => {
   const server = createServer(() => {})
   t.strictSame(
     { ...server.settings, wheel: null },
-    { headerTimeoutMs: 10_000, bodyTimeoutMs: 30_000, idleTimeoutMs: 30_000, maxPipelinedRequests: 16, highWaterMarkBytes: 65_536, parser: {}, wheel: null },
+    { headerTimeoutMs: 10_000, bodyTimeoutMs: 30_000, idleTimeoutMs: 30_000, maxPipelinedRequests: 16, highWaterMarkBytes: 65_536, writeTimeoutMs: 30_000, parser: {}, wheel: null },
   )
   const limited = createServer(
     { maxRequestLineBytes: 1, maxHeaderBytes: 2, maxHeaderCount: 3, maxBodyBytes: 4, maxChunkExtensionBytes: 5, requireHost: false },
@@ -62,7 +62,7 @@ t.test('defaults and options', async (t) => {
 })
 
 t.test('options out of range and a missing handler throw NETSERV_INVALID_ARGUMENT', async (t) => {
-  for (const key of ['headerTimeoutMs', 'bodyTimeoutMs', 'idleTimeoutMs', 'maxPipelinedRequests', 'highWaterMarkBytes', 'maxBodyBytes', 'maxHeaderBytes'] as const) {
+  for (const key of ['headerTimeoutMs', 'bodyTimeoutMs', 'idleTimeoutMs', 'maxPipelinedRequests', 'highWaterMarkBytes', 'writeTimeoutMs', 'maxBodyBytes', 'maxHeaderBytes'] as const) {
     for (const value of [0, -1, 1.5, Number.NaN, Infinity]) {
       t.throws(() => createServer({ [key]: value }, () => {}), { code: ErrorCode.INVALID_ARGUMENT }, `${key}: ${value}`)
     }
