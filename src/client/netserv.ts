@@ -58,6 +58,13 @@ export interface SubscribeOptions {
   minRetryMs?: number
   /** The cap of the doubling wait, in ms. Default 30000. */
   maxRetryMs?: number
+  /**
+   * iframe only: a stream that brought nothing, not even a heartbeat, for this long (checked
+   * every maxSilenceMs, so noticed after one to two of them) is taken for dead and reopened,
+   * in ms. A document whose connection breaks never fires `load`; heartbeats (at least every
+   * 25 s from a hub with default options) grow its text. Default 35000.
+   */
+  maxSilenceMs?: number
 }
 
 /** What {@link subscribe} returns. */
@@ -225,20 +232,29 @@ function subscribe(
   function iframe(): () => void {
     const name = 'c' + Math.random().toString(36).slice(2)
     const frame = document.createElement('iframe')
+    let length = -1
     const remove = (): void => {
+      clearInterval(watch)
       frame.onload = null
       frame.remove()
       delete callbacks[name]
     }
+    const ended = (): void => {
+      remove()
+      dropped()
+    }
+    // Its document loads completely only when the stream ends cleanly; a broken connection
+    // leaves it loading for ever, so silence is the only sign.
+    const watch = setInterval(() => {
+      const now = frame.contentDocument?.body?.textContent?.length ?? 0
+      if (now === length) ended()
+      length = now
+    }, options.maxSilenceMs ?? 35000)
     callbacks[name] = (message) => {
       if (openedAt === 0) open()
       deliver(message)
     }
-    // The document loads completely only when its stream ends.
-    frame.onload = () => {
-      remove()
-      dropped()
-    }
+    frame.onload = ended
     frame.style.display = 'none'
     frame.src = url() + '&callback=__netserv.' + name
     ;(document.body ?? document.documentElement).appendChild(frame)
