@@ -1,6 +1,6 @@
 /**
  * The browser client (/netserv.js) in Chromium against a netserv server speaking the hub's
- * wire protocol: each transport receives what its channels publish, resumes from `since`,
+ * wire protocol (a real Hub): each transport receives what its channels publish, resumes from `since`,
  * learns of gaps, sees presence; the classic script works as the module does.
  */
 
@@ -17,13 +17,14 @@ for (const transport of TRANSPORTS) {
     const { page, errors } = await openClientPage(context, hub.origin)
     await subscribeIn(page, 's', ['quotes', 'news'], { transport, events: ['headline'] })
     await waitForSubscribers(hub, 1)
-    const first = hub.publish('quotes', 'ACME 12.5')
-    hub.publish('elsewhere', 'not for this page')
-    const second = hub.publish('news', 'line one\nline two \u20ac', 'headline')
+    const first = await hub.publish('quotes', 'ACME 12.5')
+    await hub.publish('elsewhere', 'not for this page')
+    const second = await hub.publish('news', 'line one\nline two \u20ac', 'headline')
     await waitForMessages(page, 's', 2)
     await delay(50)
     const state = await stateOf(page, 's')
-    const channels = [{}, {}] // (the stand-in's long-poll carries no channel: existing longPoll)
+    // Only long-poll replies say which channel a message is from.
+    const channels = transport === 'longpoll' ? [{ channel: 'quotes' }, { channel: 'news' }] : [{}, {}]
     t.strictSame(state.received, [
       { id: first, data: 'ACME 12.5', ...channels[0] },
       { id: second, event: 'headline', data: 'line one\nline two \u20ac', ...channels[1] },
@@ -47,21 +48,22 @@ for (const transport of TRANSPORTS) {
 for (const transport of TRANSPORTS) {
   t.test(`${transport}: since resumes after an id; a since the hub cannot place gives a gap, then what it has`, async (t) => {
     const hub = await startHub(t)
-    const ids = ['a', 'b', 'c'].map((data) => hub.publish('quotes', data))
+    const ids = [await hub.publish('quotes', 'a'), await hub.publish('quotes', 'b'), await hub.publish('quotes', 'c')]
     const { page } = await openClientPage(context, hub.origin)
     await subscribeIn(page, 'resumed', 'quotes', { transport, since: ids[0] as string })
     await subscribeIn(page, 'stranger', 'quotes', { transport, since: '1-1' })
     await waitForMessages(page, 'resumed', 2)
     await waitForMessages(page, 'stranger', 4)
+    const channel = transport === 'longpoll' ? { channel: 'quotes' } : {}
     t.strictSame((await stateOf(page, 'resumed')).received, [
-      { id: ids[1], data: 'b' },
-      { id: ids[2], data: 'c' },
+      { id: ids[1], data: 'b', ...channel },
+      { id: ids[2], data: 'c', ...channel },
     ])
     t.strictSame((await stateOf(page, 'stranger')).received, [
       { event: 'gap', data: '' },
-      { id: ids[0], data: 'a' },
-      { id: ids[1], data: 'b' },
-      { id: ids[2], data: 'c' },
+      { id: ids[0], data: 'a', ...channel },
+      { id: ids[1], data: 'b', ...channel },
+      { id: ids[2], data: 'c', ...channel },
     ])
     const sinces = hub.requests.map((request) => request.since)
     t.ok(sinces.includes(ids[0]) && sinces.includes('1-1'), 'each asked from its since')
@@ -80,9 +82,9 @@ t.test('presence: join and leave reach a subscriber as events', async (t) => {
   await waitForMessages(page, 'alice', 3)
   const { received } = await stateOf(page, 'alice')
   t.strictSame(received, [
-    { event: 'join', data: JSON.stringify({ user: 'alice', present: ['alice'], subscribers: 1 }) },
-    { event: 'join', data: JSON.stringify({ user: 'bob', present: ['alice', 'bob'], subscribers: 2 }) },
-    { event: 'leave', data: JSON.stringify({ user: 'bob', present: ['alice'], subscribers: 1 }) },
+    { event: 'join', data: JSON.stringify({ channel: 'room', user: 'alice', present: ['alice'], subscribers: 1 }) },
+    { event: 'join', data: JSON.stringify({ channel: 'room', user: 'bob', present: ['alice', 'bob'], subscribers: 2 }) },
+    { event: 'leave', data: JSON.stringify({ channel: 'room', user: 'bob', present: ['alice'], subscribers: 1 }) },
   ])
   t.strictSame(
     hub.requests.map((request) => request.user),
@@ -96,7 +98,7 @@ t.test('the classic script sets window.netserv', async (t) => {
   const { page, errors } = await openClientPage(context, hub.origin, '/classic.html')
   await subscribeIn(page, 's', 'quotes')
   await waitForSubscribers(hub, 1)
-  const id = hub.publish('quotes', 'x')
+  const id = await hub.publish('quotes', 'x')
   await waitForMessages(page, 's', 1)
   t.strictSame((await stateOf(page, 's')).received, [{ id, data: 'x' }])
   t.equal(await page.evaluate(() => typeof (globalThis as { subscribe?: unknown }).subscribe), 'undefined', 'no global but netserv')
