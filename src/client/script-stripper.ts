@@ -9,6 +9,16 @@ function isSpace(char: string): boolean {
   return char === ' ' || char === '\n' || char === '\r' || char === '\t'
 }
 
+/**
+ * A line break after one of these, or before one of these, is never one that automatic
+ * semicolon insertion needs: after `;` and a block's `}` a statement has ended, after `{` and
+ * `,` it cannot end, and no statement starts with `)`, `]`, `}` or `,`. (A `}` closing an
+ * object literal at the end of a statement that lacks its semicolon is the exception; tsc
+ * writes every semicolon.)
+ */
+const ENDS_LINE_SAFELY = ';{},'
+const STARTS_LINE_SAFELY = ')]},'
+
 function refuse(what: string): NetservError {
   return new NetservError(ErrorCode.INVALID_ARGUMENT, `stripScript: ${what}`)
 }
@@ -19,11 +29,11 @@ function refuse(what: string): NetservError {
  * no name is shortened and nothing is rewritten, so the served text is the compiled client
  * minus comments and layout, and its size is measured on exactly that.
  *
- * Kept between two tokens: a line break where the whitespace had one and both sides are word
- * characters (so `return` and its value stay as far apart as automatic semicolon insertion
- * needs), else one space where both are word characters, or both `+`, or both `-` (`a - -b`).
- * Anything else goes: tsc ends every statement with a semicolon, so no other line break is
- * load-bearing.
+ * Kept between two tokens: a line break where the whitespace had one, unless the line ends
+ * in `;`, `{`, `}` or `,` or the next starts with `)`, `]`, `}` or `,` (so automatic semicolon
+ * insertion reads the code as before: `return` and its value stay apart, a statement without
+ * its semicolon still ends); else one space where both sides are word characters, or both
+ * `+`, or both `-` (`a - -b`). Anything else goes.
  *
  * It reads strings in single and double quotes (escapes included) and comments, and nothing
  * else of the grammar: a regular expression literal holding a quote or `//` would be misread,
@@ -62,7 +72,8 @@ export function stripScript(source: string): string {
     if (char === '`') throw refuse('a template literal (the stripper does not read them)')
     if (gap > 0 && out.length > 0) {
       const last = out[out.length - 1] as string
-      if (isWordChar(last) && isWordChar(char)) out += gap === 2 ? '\n' : ' '
+      if (gap === 2 && !ENDS_LINE_SAFELY.includes(last) && !STARTS_LINE_SAFELY.includes(char)) out += '\n'
+      else if (isWordChar(last) && isWordChar(char)) out += ' '
       else if (last === char && (char === '+' || char === '-')) out += ' '
     }
     gap = 0
