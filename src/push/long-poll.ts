@@ -31,8 +31,10 @@ export const CURSOR_HEADER = 'X-Netserv-Cursor'
  * the next one arrives, else after `timeoutMs` with `204 No Content`. A reply is JSON:
  *
  * ```
- * {"messages":[{"id":"...","event":"...","data":"..."}],"cursor":"...","gap":false}
+ * {"messages":[{"id":"...","event":"...","data":"...","channel":"..."}],"cursor":"...","gap":false}
  * ```
+ *
+ * `id`, `event` and `channel` are there when the message has them (a hub message has a channel).
  *
  * `cursor` is what the client sends on its next poll, so nothing published between two polls
  * is lost; `gap` tells it that messages it had not seen were dropped from the history. The
@@ -113,9 +115,10 @@ function heldPollOnTimeout(poll: HeldPoll): void {
 function reply(response: Response, slice: { messages: PushMessage[]; cursor: string; gap: boolean }): void {
   if (response.finished) return
   const messages = slice.messages.map((message) => {
-    const entry: { id?: string; event?: string; data: string } = { data: message.text }
+    const entry: { id?: string; event?: string; data: string; channel?: string } = { data: message.text }
     if (message.id !== undefined) entry.id = message.id
     if (message.event !== undefined) entry.event = message.event
+    if (message.channel !== undefined) entry.channel = message.channel
     return entry
   })
   response.setHeader('Content-Type', 'application/json')

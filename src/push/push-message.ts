@@ -12,6 +12,8 @@ export interface PushMessageInit {
   event?: string | undefined
   /** The payload's media type where the transport carries one (a multipart part's `Content-Type`). */
   contentType?: string | undefined
+  /** The hub channel it was published on: a label that framings leave out (long-poll replies carry it). */
+  channel?: string | undefined
 }
 
 /**
@@ -60,6 +62,8 @@ export class PushMessage {
   readonly event: string | undefined
   /** The payload's media type, or undefined: a valid header field value. */
   readonly contentType: string | undefined
+  /** The hub channel it was published on, or undefined. */
+  readonly channel: string | undefined
   /** The string the message was built from; null when built from bytes. */
   readonly #source: string | null
   #data: Buffer | null
@@ -76,7 +80,7 @@ export class PushMessage {
    *   section 5.5)
    */
   constructor(init: PushMessageInit) {
-    const { data, id, event, contentType } = init
+    const { data, id, event, contentType, channel } = init
     if (id !== undefined) {
       if (UNSAFE_EVENT_FIELD.test(id)) throw invalidField('id', 'CR, LF or NUL')
       if (id.length > MAX_EVENT_ID_LENGTH) throw invalidField('id', `more than ${MAX_EVENT_ID_LENGTH} characters`)
@@ -100,6 +104,7 @@ export class PushMessage {
     this.id = id
     this.event = event
     this.contentType = contentType
+    this.channel = channel
   }
 
   /**
