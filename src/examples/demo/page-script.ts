@@ -1,6 +1,6 @@
 /**
- * The page's script, as the browser runs it (plain JavaScript in a string: no build step).
- * It uses the browser client loaded just before it from /netserv.js:
+ * The page's script, as the browser runs it (a JavaScript module in a string: no build step).
+ * It imports the browser client from /netserv.js:
  *
  *   netserv.subscribe(channels, onMessage, { transport, user, since, onStatus }) -> { unsubscribe() }
  *   netserv.send(channel, data, { user }) -> Promise
@@ -9,7 +9,8 @@
  * so the end-to-end tests can read what the page saw.
  */
 export const PAGE_SCRIPT = String.raw`
-'use strict'
+import * as netserv from '/netserv.js'
+
 const MAX_IDS = 2000
 const demo = { panels: {}, chat: { lines: [], present: [], transport: null, user: null }, stats: null }
 window.demo = demo

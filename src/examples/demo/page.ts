@@ -33,7 +33,8 @@ td + td { text-align: right; }
 #messages li { padding: 2px 0; overflow-wrap: anywhere; }
 #messages b { color: var(--accent); }
 #messages .note { color: var(--dim); font-style: italic; }
-form { display: flex; gap: 6px; margin: 0 0 8px; }
+form { display: flex; gap: 6px; margin: 0 0 8px; align-items: center; }
+label { color: var(--dim); }
 input { flex: 1; min-width: 0; background: var(--bg); color: var(--text); border: 1px solid var(--line); border-radius: 4px; padding: 6px 8px; font: inherit; }
 button { background: var(--accent); color: #04101f; border: 0; border-radius: 4px; padding: 6px 12px; font: inherit; font-weight: 600; cursor: pointer; }
 #present { color: var(--dim); }
@@ -72,12 +73,11 @@ ${tickerPanel('iframe', 'Forever-iframe', '&lt;script&gt; per message')}
 <dt>messages out / s</dt><dd id="stat-rate">-</dd>
 </dl></section>
 <section id="chat-panel"><h2>Chat <small>an interactive channel with presence</small></h2>
-<form id="name-form"><input id="name" maxlength="32" autocomplete="off" aria-label="your name"><button>Rename</button></form>
+<form id="name-form"><label for="name">you are</label><input id="name" maxlength="32" autocomplete="off" aria-label="your name"><button>Rename</button></form>
 <ul id="messages"></ul>
 <form id="chat-form"><input id="text" maxlength="500" autocomplete="off" placeholder="say something" aria-label="message"><button>Send</button></form>
 <div>here: <span id="present">-</span> <small id="chat-transport"></small></div></section>
 </main>
-<script src="/netserv.js"></script>
-<script>${PAGE_SCRIPT}</script>
+<script type="module">${PAGE_SCRIPT}</script>
 </body></html>
 `
