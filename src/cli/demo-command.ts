@@ -2,7 +2,6 @@
  * `netserv demo` (what `npm start` runs): the live demo page of ../examples/demo/ on
  * http://127.0.0.1:6969/.
  */
-import { createDemo } from '../examples/demo/server.js'
 import type { Command, CliIo } from './command.js'
 import { parseFlags, portFlag, type FlagSpecs } from './flags.js'
 import type { ManPage } from './man-page.js'
@@ -51,9 +50,19 @@ export const demoCommand: Command = {
   manPage: MAN_PAGE,
   run(argv: readonly string[], io: CliIo): Promise<number> {
     const flags = parseFlags(argv, DEMO_FLAGS)
-    const demo = createDemo()
-    // demo.close() also when it could not listen: the ticker's and camera's timers would
-    // otherwise keep the process up.
-    return serveUntilShutdown(demo.server, { label: 'netserv demo', port: flags.port, host: flags.host }, io).finally(() => demo.close())
+    return serveDemo(flags.port, flags.host, io)
   },
+}
+
+async function serveDemo(port: number, host: string, io: CliIo): Promise<number> {
+  // Loaded here, not at the top: the demo pulls in the whole library (hub, client), which
+  // every other command would pay for at startup.
+  const { createDemo } = await import('../examples/demo/server.js')
+  const demo = createDemo()
+  try {
+    return await serveUntilShutdown(demo.server, { label: 'netserv demo', port, host }, io)
+  } finally {
+    // Also when it could not listen: the ticker's and camera's timers would keep the process up.
+    await demo.close()
+  }
 }
