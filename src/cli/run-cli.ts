@@ -8,13 +8,14 @@
 import { readFileSync } from 'node:fs'
 import { ErrorCode, NetservError } from '../errors.js'
 import type { Command, CliIo } from './command.js'
+import { demoCommand } from './demo-command.js'
 import { echoCommand } from './echo-command.js'
 import { hubCommand } from './hub-command.js'
 import { usageError } from './flags.js'
 import { renderManPage } from './man-page.js'
 
 /** Every subcommand, in the order `netserv --help` lists them. */
-export const COMMANDS: readonly Command[] = [echoCommand, hubCommand]
+export const COMMANDS: readonly Command[] = [echoCommand, hubCommand, demoCommand]
 
 const HELP_FLAGS: ReadonlySet<string> = new Set(['-h', '--help'])
 
