@@ -115,6 +115,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     ;(socket as ConnectionSocket)[kConnection] = this
     socket.setNoDelay(true)
     socket.on('data', socketOnData)
+    replaceNodeEndListener(socket)
     socket.on('end', socketOnEnd)
     socket.on('error', socketOnError)
     socket.on('close', socketOnClose)
@@ -499,6 +500,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       socket.removeListener('error', socketOnError)
       socket.removeListener('close', socketOnClose)
       socket.removeListener('drain', socketOnDrain)
+      if (nodeEndListener !== null) socket.on('end', nodeEndListener)
       ;(socket as { readableFlowing: boolean | null }).readableFlowing = null
       this.#closed = true
       this.#host.connectionClosed(this)
@@ -580,6 +582,27 @@ const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
 /** RFC 9110 section 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored. */
 function expectsContinue(head: RequestHead): boolean {
   return head.expectContinue && head.versionMinor === 1
+}
+
+type SocketListener = (this: Socket, ...args: unknown[]) => void
+
+/** net's own 'end' listener, once {@link replaceNodeEndListener} took it off a socket. */
+let nodeEndListener: SocketListener | null = null
+
+/**
+ * Every net.Socket listens for its own 'end' (net's onReadableStreamEnd), which only stops
+ * writes after the peer's FIN when the socket is not half-open. The server's sockets are
+ * (allowHalfOpen: a client that half-closes still gets its answers), so it does nothing
+ * here; left in place, ours would make `_events.end` an array of two: 64 B per connection
+ * (bench/RESULTS.md). It goes back on a socket handed over to an upgrade handler, which may
+ * turn half-open off. Matched by name: on a Node where it differs, it simply stays.
+ */
+function replaceNodeEndListener(socket: Socket): void {
+  const [listener] = socket.listeners('end') as SocketListener[]
+  if (socket.allowHalfOpen && listener?.name === 'onReadableStreamEnd') {
+    nodeEndListener = listener
+    socket.removeListener('end', listener)
+  }
 }
 
 function connectionOf(socket: Socket): Connection {
