@@ -4,7 +4,7 @@ import type { HeadWriter } from '../buffers/head-writer.js'
 import { ErrorCode, NetservError, type ParserError } from '../errors.js'
 import type { RequestHead } from '../parser/request-head.js'
 import { RequestParser, type RequestParserHandler } from '../parser/request-parser.js'
-import { TimerEntry } from '../timers/timer-wheel.js'
+import { WheelEntry } from '../timers/timer-wheel.js'
 import { abortedError, Request } from './request.js'
 import type { Response, ResponseChannel } from './response.js'
 import { Response as ServerResponse } from './response.js'
@@ -65,8 +65,8 @@ interface ConnectionSocket extends Socket {
  * mark, the parser pauses and the socket stops being read: a client that pipelines without
  * reading cannot grow the server's memory past one chunk.
  *
- * Timeouts. One wheel entry, re-aimed as the connection moves between states (and, once the
- * connection has sent its FIN, limiting how long it lingers):
+ * Timeouts. One wheel entry (the connection itself), re-aimed as the connection moves between
+ * states (and, once the connection has sent its FIN, limiting how long it lingers):
  * ```
  *   accept / response done --idle--> first byte --header--> head complete --body--> complete
  *        ^                                (not extended by more bytes:     (extended by   |
@@ -74,7 +74,7 @@ interface ConnectionSocket extends Socket {
  *        +------------------------------ handler runs: no timeout -----------------------+
  * ```
  */
-export class Connection implements RequestParserHandler, ResponseChannel {
+export class Connection extends WheelEntry implements RequestParserHandler, ResponseChannel {
   readonly socket: Socket
   readonly #host: ConnectionHost
   /**
@@ -82,7 +82,6 @@ export class Connection implements RequestParserHandler, ResponseChannel {
    * keep-alive connection holds no parser (about 0.9 KiB less each, bench/RESULTS.md).
    */
   #parser: RequestParser | null = null
-  readonly #timer: TimerEntry<Connection>
   #timerKind = TIMER_NONE
   /** The request whose body is being read. */
   #reading: Request | null = null
@@ -109,9 +108,9 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   #closed = false
 
   constructor(socket: Socket, host: ConnectionHost) {
+    super()
     this.socket = socket
     this.#host = host
-    this.#timer = new TimerEntry(this, connectionOnTimeout)
     ;(socket as ConnectionSocket)[kConnection] = this
     socket.setNoDelay(true)
     socket.on('data', socketOnData)
@@ -293,7 +292,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     this.#host.connectionClosed(this)
   }
 
-  /** @internal A timeout came due. */
+  /** @internal The wheel entry came due. */
   onTimeout(): void {
     const kind = this.#timerKind
     this.#timerKind = TIMER_NONE
@@ -569,11 +568,11 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     const wheel = this.#host.settings.wheel
     this.#timerKind = kind
     if (kind === TIMER_NONE || delayMs <= 0) {
-      if (this.#timer.scheduled) wheel.cancel(this.#timer)
+      if (this.scheduled) wheel.cancel(this)
       if (delayMs <= 0) this.#timerKind = TIMER_NONE
       return
     }
-    wheel.schedule(this.#timer, delayMs)
+    wheel.schedule(this, delayMs)
   }
 }
 
@@ -624,9 +623,6 @@ function socketOnClose(this: Socket): void {
 }
 function socketOnDrain(this: Socket): void {
   connectionOf(this).onDrain()
-}
-function connectionOnTimeout(connection: Connection): void {
-  connection.onTimeout()
 }
 function flushConnection(connection: Connection): void {
   connection.flush()
