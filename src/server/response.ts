@@ -53,6 +53,13 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1')
 const CONTENT_LENGTH = 'content-length'
 
 /**
+ * The checked field list (name, value, ...) of each stream head a push framing passes to
+ * {@link Response.startStream}: one frozen array per framing, shared by its streams, where a
+ * list of its own would cost each stream 200 B for as long as it lives (bench/RESULTS.md).
+ */
+const streamHeadFields = new WeakMap<Readonly<Record<string, string>>, readonly string[]>()
+
+/**
  * The answer to one {@link Request}. Set `status` and headers, then `end(body)` (one write,
  * `Content-Length`) or `write` pieces and `end()` (chunked on HTTP/1.1, close-delimited on
  * HTTP/1.0). A response to HEAD sends the head alone; 1xx, 204 and 304 never have a body.
@@ -256,7 +263,21 @@ export class Response {
   startStream(headers: Readonly<Record<string, string>>, hooks: StreamHooks): boolean {
     if (this.#state === STATE_ABORTED) return false
     this.#checkOpen()
-    for (const name of Object.keys(headers)) this.setHeader(name, headers[name] as string)
+    const streamFields = streamFieldsOf(headers)
+    const fields = this.#fields
+    if (fields === null) {
+      // Frozen and shared: never written to, since the head goes out now (every change to
+      // the fields is refused from then on).
+      this.#fields = streamFields as string[]
+    } else {
+      // Headers the application set come first; the stream's replace any of the same name.
+      for (let i = 0; i < streamFields.length; i += 2) {
+        this.#remove(streamFields[i] as string)
+        fields.push(streamFields[i] as string, streamFields[i + 1] as string)
+      }
+      // Kept as long as the stream: no room for more (pushes left it some 17 slots long).
+      this.#fields = fields.slice()
+    }
     this.#stream = hooks
     this.#heldOpen = true
     this.#sendHead(-1)
@@ -371,15 +392,7 @@ export class Response {
 
   #checkField(name: string, value: string | number): string {
     this.#checkOpen()
-    const text = typeof value === 'number' ? String(value) : value
-    if (!isToken(name)) throw invalidHeader(`Invalid header name ${JSON.stringify(name)}`)
-    if (!isFieldValue(text)) throw invalidHeader(`Invalid value for header ${name}: ${JSON.stringify(text)}`)
-    const lower = name.toLowerCase()
-    if (FRAMING_NAMES.has(lower)) throw invalidHeader(`${name} is written by the response itself`)
-    if (lower === CONTENT_LENGTH && (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)))) {
-      throw invalidHeader(`Invalid Content-Length ${JSON.stringify(text)}`)
-    }
-    return text
+    return checkedField(name, value)
   }
 
   #remove(name: string): void {
@@ -402,6 +415,38 @@ export class Response {
   #checkWritable(): void {
     if (this.#state === STATE_FINISHED) throw new NetservError(ErrorCode.WRITE_AFTER_END, 'The response has ended')
   }
+}
+
+/**
+ * The fields of a stream head, checked as {@link Response.setHeader} checks them, once per
+ * `headers` object; a Content-Length is refused too: a stream's length is not known.
+ */
+function streamFieldsOf(headers: Readonly<Record<string, string>>): readonly string[] {
+  let fields = streamHeadFields.get(headers)
+  if (fields === undefined) {
+    const list: string[] = []
+    for (const name of Object.keys(headers)) {
+      const value = checkedField(name, headers[name] as string)
+      if (name.toLowerCase() === CONTENT_LENGTH) throw invalidHeader(`${name} in the head of a stream, whose length is not known`)
+      list.push(name, value)
+    }
+    fields = Object.freeze(list)
+    streamHeadFields.set(headers, fields)
+  }
+  return fields
+}
+
+/** The value as written, once the field is known to be one a response may carry. */
+function checkedField(name: string, value: string | number): string {
+  const text = typeof value === 'number' ? String(value) : value
+  if (!isToken(name)) throw invalidHeader(`Invalid header name ${JSON.stringify(name)}`)
+  if (!isFieldValue(text)) throw invalidHeader(`Invalid value for header ${name}: ${JSON.stringify(text)}`)
+  const lower = name.toLowerCase()
+  if (FRAMING_NAMES.has(lower)) throw invalidHeader(`${name} is written by the response itself`)
+  if (lower === CONTENT_LENGTH && (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)))) {
+    throw invalidHeader(`Invalid Content-Length ${JSON.stringify(text)}`)
+  }
+  return text
 }
 
 function invalidHeader(message: string): NetservError {

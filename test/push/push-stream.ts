@@ -817,6 +817,40 @@ t.test('a stream on a response whose head went out: NETSERV_HEADERS_SENT, nothin
   t.equal(pushStats.opened, openedBefore)
 })
 
+t.test('headers the application set before the stream go out first; the stream\'s replace any of the same name', async (t) => {
+  const server = await streamServer(t, (_request, response, wheel) => {
+    response.setHeader('Access-Control-Allow-Origin', '*')
+    response.setHeader('Cache-Control', 'private')
+    const stream = openStream(response, 'sse', { wheel })
+    t.equal(response.getHeader('cache-control'), 'no-cache')
+    t.equal(response.getHeader('access-control-allow-origin'), '*')
+    return stream
+  })
+  const { head } = await subscribe(server)
+  t.equal(
+    withoutDate(head),
+    'HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n\r\n',
+  )
+})
+
+t.test('a framing whose head holds a Content-Length is refused: a stream has no known length', async (t) => {
+  class LengthFraming extends SseFraming {
+    constructor() {
+      super()
+      ;(this as { headers: Readonly<Record<string, string>> }).headers = Object.freeze({ ...this.headers, 'Content-Length': '5' })
+    }
+  }
+  const framing = new LengthFraming()
+  const { connect } = await startServer(t, {}, (_request, response) => {
+    t.throws(() => new PushStream(response, framing), { code: ErrorCode.INVALID_RESPONSE_HEADER })
+    t.equal(response.headersSent, false, 'nothing went out')
+    response.end('refused')
+  })
+  const client = await connect()
+  client.write(get('/'))
+  t.equal((await client.response()).body.toString(), 'refused')
+})
+
 t.test('API edges: close twice, send and enqueue after close, an empty frame, listeners, counters', async (t) => {
   const server = await transportServer(t, 'sse')
   const { client, opened } = await subscribe(server)
