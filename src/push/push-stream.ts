@@ -1,4 +1,5 @@
 import { ErrorCode, NetservError } from '../errors.js'
+import { addListener, callListeners, type ListenerList } from '../server/listener-list.js'
 import type { Response, StreamHooks } from '../server/response.js'
 import { defaultWheel, TimerEntry, type TimerWheel } from '../timers/timer-wheel.js'
 import type { Framing } from './framing.js'
@@ -121,7 +122,7 @@ export class PushStream implements StreamHooks {
   #closed = false
   /** Why it ended, once it has. */
   #closeReason: PushCloseReason = 'closed'
-  #closeListeners: PushCloseListener[] | null = null
+  #closeListeners: ListenerList<PushCloseListener> = null
   /** The id of the last message sent, for resume bookkeeping. */
   lastId: string | undefined = undefined
 
@@ -229,7 +230,7 @@ export class PushStream implements StreamHooks {
       listener(this.#closeReason)
       return
     }
-    ;(this.#closeListeners ??= []).push(listener)
+    this.#closeListeners = addListener(this.#closeListeners, listener)
   }
 
   /** @internal Writes the queued frames, unless the socket is backed up. */
@@ -399,7 +400,7 @@ export class PushStream implements StreamHooks {
     this.#wheel.cancel(this.#timer)
     const listeners = this.#closeListeners
     this.#closeListeners = null
-    if (listeners !== null) for (const listener of listeners) listener(reason)
+    callListeners(listeners, reason, undefined)
   }
 }
 

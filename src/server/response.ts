@@ -5,6 +5,7 @@ import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, CRLF, TRANSFER_ENCODING_CHUNKE
 import type { StaticResponse } from '../buffers/static-response.js'
 import { ErrorCode, NetservError } from '../errors.js'
 import { HEAD_METHOD } from '../parser/methods.js'
+import { addListener, callListeners, type ListenerList } from './listener-list.js'
 import type { Request } from './request.js'
 
 /**
@@ -85,7 +86,7 @@ export class Response {
   /** Content-Length set by hand, or -1. */
   #declaredLength = -1
   #writtenBytes = 0
-  #closeListeners: ResponseCloseListener[] | null = null
+  #closeListeners: ListenerList<ResponseCloseListener> = null
   #stream: StreamHooks | null = null
   #heldOpen = false
 
@@ -227,7 +228,7 @@ export class Response {
       listener(this.#state === STATE_ABORTED)
       return
     }
-    ;(this.#closeListeners ??= []).push(listener)
+    this.#closeListeners = addListener(this.#closeListeners, listener)
   }
 
   /** @internal The connection closed: nothing more will be written. */
@@ -385,9 +386,8 @@ export class Response {
 
   #notifyClose(aborted: boolean): void {
     const listeners = this.#closeListeners
-    if (listeners === null) return
     this.#closeListeners = null
-    for (const listener of listeners) listener(aborted)
+    callListeners(listeners, aborted, undefined)
   }
 
   #checkField(name: string, value: string | number): string {
