@@ -401,6 +401,24 @@ t.test('heartbeat: a stream is never silent longer than heartbeatMs', async (t) 
   await next(t, client, '3\r\n:\n\n\r\n', 'a heartbeat within heartbeatMs of the last message')
 })
 
+t.test('options: 70 configurations on one wheel (past the 64 whose settings are kept to share): each stream keeps its own heartbeat', async (t) => {
+  // Configuration i beats every 1000 + 100 * i ms: stream 0 and the last (a configuration
+  // past those shared) are watched; the others only make up the count.
+  const count = 70
+  const server = await streamServer(t, (request, response, wheel) => openStream(response, 'sse', { wheel, heartbeatMs: 1000 + 100 * Number(request.query.get('i')) }))
+  const clients: RawClient[] = []
+  for (let i = 0; i < count; i++) clients.push((await subscribe(server, `/stream?i=${i}`)).client)
+  const first = clients[0] as RawClient
+  const last = clients[count - 1] as RawClient
+  const lastMs = 1000 + 100 * (count - 1)
+  server.clock.advance(1010)
+  await next(t, first, '3\r\n:\n\n\r\n', 'the first configuration beats at its heartbeatMs')
+  server.clock.advance(lastMs - 1010 - 20)
+  await quiet(t, last, 'the last one not before its own')
+  server.clock.advance(40)
+  await next(t, last, '3\r\n:\n\n\r\n', 'and at its own')
+})
+
 t.test('no heartbeat frame for transports without one (chunked, multipart)', async (t) => {
   const server = await transportServer(t, 'chunked', { heartbeatMs: 1000 })
   const { client } = await subscribe(server)
@@ -876,7 +894,7 @@ t.test('API edges: close twice, send and enqueue after close, an empty frame, li
   stream.replay([new PushMessage({ data: 'late' })], true)
   stream.onShutdown()
   stream.onWritable()
-  stream.onTimer()
+  stream.onTimeout()
   stream.flush()
   const afterClose: PushCloseReason[] = []
   stream.onClose((reason) => afterClose.push(reason))
