@@ -248,6 +248,7 @@ export class Response {
    */
   holdOpen(): void {
     this.#heldOpen = true
+    this.request.head.compact()
   }
 
   /** @internal See {@link holdOpen}. */
@@ -281,6 +282,7 @@ export class Response {
     }
     this.#stream = hooks
     this.#heldOpen = true
+    this.request.head.compact()
     this.#sendHead(-1)
     if (this.request.head.methodIndex === HEAD_METHOD) this.#finish()
     return this.#chunked

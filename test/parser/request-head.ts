@@ -50,3 +50,16 @@ t.test('keep-alive and upgrade flags', async (t) => {
   t.equal(parseHead('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n').keepAlive, true)
   t.equal(parseHead('GET / HTTP/1.1\r\nHost: h\r\nConnection: closed, keep-alives\r\n\r\n').keepAlive, true, 'only whole tokens count')
 })
+
+t.test('compact(): the offsets become an exactly sized copy; every field reads the same', async (t) => {
+  const head = parseHead('GET /x?y HTTP/1.1\r\nHost: h\r\nAccept: text/event-stream\r\nX-Long-Name: a longer value\r\n\r\n')
+  const before = [...head.spanOffsets]
+  const grown = head.spanOffsets
+  head.compact()
+  t.not(head.spanOffsets, grown, 'a new array')
+  t.strictSame(head.spanOffsets, before, 'with the same offsets')
+  t.equal(head.target, '/x?y')
+  t.equal(head.header('accept'), 'text/event-stream')
+  t.equal(head.headerName(2), 'X-Long-Name')
+  t.equal(head.headerValue(2), 'a longer value')
+})
