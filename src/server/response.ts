@@ -45,6 +45,11 @@ const STATE_OPEN = 0
 const STATE_STREAMING = 1
 const STATE_FINISHED = 2
 const STATE_ABORTED = 3
+// The state is the low bits of #flags; the booleans are the others.
+const STATE_BITS = 3
+const CHUNKED = 1 << 2
+const KEEP_ALIVE = 1 << 3
+const HELD_OPEN = 1 << 4
 
 /** Fields the response frames itself; setting them by hand would break the connection. */
 const FRAMING_NAMES: ReadonlySet<string> = new Set(['connection', 'transfer-encoding', 'date'])
@@ -80,15 +85,41 @@ export class Response {
   readonly #channel: ResponseChannel
   /** name, value, name, value... in the order set. */
   #fields: string[] | null = null
-  #state = STATE_OPEN
-  #chunked = false
-  #keepAlive = true
+  /** The state and the booleans below in one small integer: a push stream keeps its response for its life. */
+  #flags = STATE_OPEN | KEEP_ALIVE
   /** Content-Length set by hand, or -1. */
   #declaredLength = -1
   #writtenBytes = 0
   #closeListeners: ListenerList<ResponseCloseListener> = null
   #stream: StreamHooks | null = null
-  #heldOpen = false
+
+  get #state(): number {
+    return this.#flags & STATE_BITS
+  }
+  set #state(state: number) {
+    this.#flags = (this.#flags & ~STATE_BITS) | state
+  }
+  get #chunked(): boolean {
+    return (this.#flags & CHUNKED) !== 0
+  }
+  set #chunked(on: boolean) {
+    this.#setFlag(CHUNKED, on)
+  }
+  get #keepAlive(): boolean {
+    return (this.#flags & KEEP_ALIVE) !== 0
+  }
+  set #keepAlive(on: boolean) {
+    this.#setFlag(KEEP_ALIVE, on)
+  }
+  get #heldOpen(): boolean {
+    return (this.#flags & HELD_OPEN) !== 0
+  }
+  set #heldOpen(on: boolean) {
+    this.#setFlag(HELD_OPEN, on)
+  }
+  #setFlag(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag
+  }
 
   constructor(request: Request, channel: ResponseChannel) {
     this.request = request
