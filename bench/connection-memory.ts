@@ -9,7 +9,11 @@
  *   the socket that got a prebuilt 200 head, in a Set; node:http: writeHead + flushHeaders).
  *
  *   npm run build && npx tsx bench/connection-memory.ts [--workload idle|sse]
- *       [--connections 10000] [--rounds 3] [--snapshot] [--top 20]
+ *       [--close-listener closure|shared] [--connections 10000] [--rounds 3] [--snapshot] [--top 20]
+ *
+ * `--close-listener`: how netserv's SSE handler leaves its Set on close: a closure per stream
+ * (default, as a user writes it and bench/fanout's server does) or one shared function, which
+ * PushStream.onClose allows (the listener gets the stream).
  *
  * Each server runs alone in a child (bench/peers/memory-server.js, `--expose-gc`, no tsx
  * loader); the clients run in another child (bench/peers/memory-client.js) bound to
@@ -41,6 +45,7 @@ type Kind = (typeof KINDS)[number]
 const { values: options } = parseArgs({
   options: {
     workload: { type: 'string', default: 'idle' },
+    'close-listener': { type: 'string', default: 'closure' },
     connections: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '500' },
@@ -129,7 +134,7 @@ interface Session {
 }
 
 async function measureOnce(kind: Kind, snapshotDirectory: string | null): Promise<Session> {
-  const server = start(serverScript, ['--kind', kind, '--workload', workload], ['--expose-gc'])
+  const server = start(serverScript, ['--kind', kind, '--workload', workload, '--close-listener', options['close-listener']], ['--expose-gc'])
   const client = start(clientScript, [], [])
   try {
     const { port } = await ask<{ port: number }>(server, {}, 'listening', 10_000)
@@ -233,7 +238,7 @@ async function main(): Promise<void> {
     throw new Error('lib/ is missing: run `npm run build` first')
   }
   console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown'}, node ${process.version}`)
-  const what = workload === 'sse' ? 'SSE subscribers (a stream held open after its head)' : 'idle keep-alive connections after one request each'
+  const what = workload === 'sse' ? `SSE subscribers (a stream held open after its head; netserv's close listener: ${options['close-listener']})` : 'idle keep-alive connections after one request each'
   console.log(`${connectionCount} ${what}; ${rounds} rounds, interleaved; medians\n`)
   const results = new Map<Kind, PerConnection[]>(KINDS.map((kind) => [kind, []]))
   const snapshotDirectory = options.snapshot ? mkdtempSync(join(tmpdir(), 'netserv-heap-')) : null

@@ -2,12 +2,15 @@
 // --expose-gc and an IPC channel by the harness (never by hand):
 //
 //   node --expose-gc bench/peers/memory-server.js --kind netserv|node:http|raw-net [--workload idle|sse]
+//                                                 [--close-listener closure|shared]
 //
 // idle: every kind answers GET / with the hello response and keeps its connections open far
 // longer than a measurement takes. sse: every kind answers any request with an SSE stream
 // (200, text/event-stream, chunked) and holds it as a subscriber, as bench/fanout.ts's server
 // does (netserv: openStream + a Set + onClose; raw net: one prebuilt head written once the
-// request head is in, the socket in a Set; node:http: writeHead + flushHeaders). The harness asks over IPC, not HTTP, so measuring adds no
+// request head is in, the socket in a Set; node:http: writeHead + flushHeaders). netserv's
+// close listener is a closure per stream by default, as a user writes it; `shared` is one
+// module-level function for every stream (it gets the stream), as the raw floor's is. The harness asks over IPC, not HTTP, so measuring adds no
 // connection and no handler to the server being measured:
 //   { type: 'measure' }          -> { type: 'measured', heapUsed, rss, external, arrayBuffers, connections }
 //   { type: 'snapshot', path }   -> { type: 'snapshot', path }   (v8.writeHeapSnapshot after a gc)
@@ -17,7 +20,9 @@ import { writeHeapSnapshot } from 'node:v8'
 import { parseArgs } from 'node:util'
 import { answerHeads } from './hello-response.js'
 
-const { values } = parseArgs({ options: { kind: { type: 'string' }, workload: { type: 'string', default: 'idle' } } })
+const { values } = parseArgs({
+  options: { kind: { type: 'string' }, workload: { type: 'string', default: 'idle' }, 'close-listener': { type: 'string', default: 'closure' } },
+})
 const sse = values.workload === 'sse'
 if (!sse && values.workload !== 'idle') throw new Error(`--workload must be idle or sse, got ${values.workload}`)
 const HOLD_MS = 10 * 60 * 1000
@@ -38,13 +43,16 @@ if (values.kind === 'netserv') {
   const { openStream } = await import('../../lib/push/open-stream.js')
   const hello = new StaticResponse({ status: 200, headers: [['Content-Type', 'text/plain']], body: 'hello world\n' })
   const streams = new Set()
+  const leave = (reason, stream) => streams.delete(stream)
+  const shared = values['close-listener'] === 'shared'
   // sse: a user's handler, as in bench/peers/fanout-server.js: open the stream, join the
   // channel, leave it on close.
   const handler = sse
     ? (request, response) => {
         const stream = openStream(response, 'sse')
         streams.add(stream)
-        stream.onClose(() => streams.delete(stream))
+        if (shared) stream.onClose(leave)
+        else stream.onClose(() => streams.delete(stream))
       }
     : (request, response) => response.send(hello)
   const netserv = createServer({ idleTimeoutMs: HOLD_MS, headerTimeoutMs: HOLD_MS }, handler)

@@ -882,13 +882,18 @@ t.test('API edges: close twice, send and enqueue after close, an empty frame, li
   t.equal(pushStats.framesWritten, framesBefore + 1)
   t.equal(pushStats.bytesWritten, bytesBefore + chunk('data: m\n\n').length)
   const later: PushCloseReason[] = []
-  stream.onClose((reason) => later.push(reason))
+  const heard: PushStream[] = []
+  stream.onClose((reason, closed) => {
+    later.push(reason)
+    heard.push(closed)
+  })
   stream.send('queued, then closed')
   stream.close()
   stream.close()
   await next(t, client, `${chunk('data: queued, then closed\n\n')}0\r\n\r\n`, 'close writes what was queued first')
   t.strictSame(opened.reasons, ['closed'], 'listeners hear it once')
   t.strictSame(later, ['closed'])
+  t.equal(heard[0], stream, 'a listener gets the stream: one function can serve them all')
   t.equal(stream.send('late'), false)
   t.equal(stream.enqueue(Buffer.from('late')), false)
   stream.replay([new PushMessage({ data: 'late' })], true)
@@ -896,9 +901,9 @@ t.test('API edges: close twice, send and enqueue after close, an empty frame, li
   stream.onWritable()
   stream.onTimeout()
   stream.flush()
-  const afterClose: PushCloseReason[] = []
-  stream.onClose((reason) => afterClose.push(reason))
-  t.strictSame(afterClose, ['closed'], 'a listener added after the end hears why at once')
+  const afterClose: Array<[PushCloseReason, PushStream]> = []
+  stream.onClose((reason, closed) => afterClose.push([reason, closed]))
+  t.strictSame(afterClose, [['closed', stream]], 'a listener added after the end hears why at once, with the stream')
   client.write(get('/after'))
   t.equal((await client.response()).body.toString(), 'next', 'nothing stray on the wire')
 })
