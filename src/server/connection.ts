@@ -299,6 +299,9 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     // Closing: the body in flight was the last thing read; nothing after it is parsed.
     if (this.#closing) this.#parser?.pause()
     request.finishBody()
+    // Most often its handler ran, and opened a stream, before this point (the head alone starts it).
+    const active = this.#active
+    if (active !== null && active.request === request) active.requestCompleted()
   }
 
   // --- socket events

@@ -279,7 +279,7 @@ export class Response {
    */
   holdOpen(): void {
     this.#heldOpen = true
-    this.request.head.compact()
+    this.#compactRequest()
   }
 
   /** @internal See {@link holdOpen}. */
@@ -313,7 +313,7 @@ export class Response {
     }
     this.#stream = hooks
     this.#heldOpen = true
-    this.request.head.compact()
+    this.#compactRequest()
     this.#sendHead(-1)
     if (this.request.head.methodIndex === HEAD_METHOD) this.#finish()
     return this.#chunked
@@ -343,6 +343,22 @@ export class Response {
     if (stream === null || this.#state !== STATE_STREAMING) return false
     stream.onShutdown()
     return true
+  }
+
+  /** @internal The request's message is complete (its body, if any, is in). */
+  requestCompleted(): void {
+    if (this.#heldOpen) this.#compactRequest()
+  }
+
+  /**
+   * The request is kept as long as this response, a stream or a held poll, which may be hours:
+   * its head lets go of the socket's chunk (see RequestHead.compact). Not while the message
+   * is still coming in (trailers would be added to the head): {@link requestCompleted} does
+   * it then.
+   */
+  #compactRequest(): void {
+    const request = this.request
+    if (request.complete) request.head.compact()
   }
 
   /**

@@ -869,6 +869,24 @@ t.test('a framing whose head holds a Content-Length is refused: a stream has no 
   t.equal((await client.response()).body.toString(), 'refused')
 })
 
+t.test('a stream opened before its request body is in: the body and the head stay readable, during and after', async (t) => {
+  const bodies: string[] = []
+  const server = await streamServer(t, (request, response, wheel) => {
+    const stream = openStream(response, 'sse', { wheel })
+    void request.text().then((body) => {
+      bodies.push(body, request.header('x-tag') ?? 'none')
+      stream.send(body)
+    })
+    return stream
+  })
+  const { client, opened } = await subscribe(server, '/stream', 'POST /stream HTTP/1.1\r\nHost: t\r\nX-Tag: kept\r\nContent-Length: 5\r\n\r\n')
+  t.equal(opened.request.complete, false, 'the stream started first')
+  client.write('hello')
+  await next(t, client, chunk('data: hello\n\n'))
+  t.strictSame(bodies, ['hello', 'kept'])
+  t.equal(opened.request.target, '/stream')
+})
+
 t.test('API edges: close twice, send and enqueue after close, an empty frame, listeners, counters', async (t) => {
   const server = await transportServer(t, 'sse')
   const { client, opened } = await subscribe(server)
