@@ -22,7 +22,10 @@
  * over IPC (heapUsed after forced gcs, and RSS): once after a warm-up batch of connections has
  * come and gone (so code, pools and first-use caches are in the baseline), once with all
  * connections held. Per connection = (held - baseline) / connections. Rounds are interleaved
- * across servers; medians are reported.
+ * across servers; medians are reported. RSS is also given without V8's young generation (its
+ * resident new space): V8 grows it with the allocation rate while the connections open, and
+ * keeps it, so part of the RSS a burst of connections adds is sized by what was allocated
+ * and thrown away then, not by what each connection holds.
  *
  * `--snapshot` also writes a heap snapshot at the baseline and with the connections held, for
  * each server, and prints which objects (by constructor or kind) a connection adds, from the
@@ -66,12 +69,15 @@ interface Measured {
   rss: number
   external: number
   arrayBuffers: number
+  youngGeneration: number
   connections: number
 }
 
 interface PerConnection {
   heapBytes: number
   rssBytes: number
+  /** RSS less the young generation's resident bytes. */
+  rssOldBytes: number
   externalBytes: number
 }
 
@@ -169,6 +175,7 @@ function perConnection(session: Session): PerConnection {
   return {
     heapBytes: (held.heapUsed - baseline.heapUsed) / connectionCount,
     rssBytes: (held.rss - baseline.rss) / connectionCount,
+    rssOldBytes: (held.rss - held.youngGeneration - (baseline.rss - baseline.youngGeneration)) / connectionCount,
     externalBytes: (held.external - baseline.external) / connectionCount,
   }
 }
@@ -250,6 +257,7 @@ async function main(): Promise<void> {
         results.get(kind)?.push(figures)
         console.log(
           `round ${round + 1}  ${kind.padEnd(10)} heap ${figures.heapBytes.toFixed(0).padStart(5)} B/conn  rss ${figures.rssBytes.toFixed(0).padStart(6)} B/conn` +
+            `  rss w/o young gen ${figures.rssOldBytes.toFixed(0).padStart(6)} B/conn` +
             `  external ${figures.externalBytes.toFixed(0).padStart(5)} B/conn  (heap ${(session.baseline.heapUsed / 2 ** 20).toFixed(1)} -> ${(session.held.heapUsed / 2 ** 20).toFixed(1)} MiB)`,
         )
       }
@@ -270,15 +278,20 @@ async function main(): Promise<void> {
 function printSummary(results: Map<Kind, PerConnection[]>): void {
   const medians = new Map(KINDS.map((kind) => {
     const list = results.get(kind) ?? []
-    return [kind, { heap: median(list.map((r) => r.heapBytes)), rss: median(list.map((r) => r.rssBytes)), external: median(list.map((r) => r.externalBytes)) }] as const
+    return [
+      kind,
+      { heap: median(list.map((r) => r.heapBytes)), rss: median(list.map((r) => r.rssBytes)), rssOld: median(list.map((r) => r.rssOldBytes)), external: median(list.map((r) => r.externalBytes)) },
+    ] as const
   }))
   const floor = medians.get('raw-net')
-  console.log(`\n| server | heap per connection | RSS per connection | external per connection | heap vs raw net | RSS vs raw net |`)
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
+  console.log(`\n| server | heap per connection | RSS per connection | RSS w/o young gen | external per connection | heap vs raw net | RSS vs raw net | RSS w/o young gen vs raw |`)
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   for (const [kind, m] of medians) {
-    const heapRatio = floor === undefined ? '-' : `${(m.heap / floor.heap).toFixed(2)}x`
-    const rssRatio = floor === undefined ? '-' : `${(m.rss / floor.rss).toFixed(2)}x`
-    console.log(`| ${kind} | ${(m.heap / 1024).toFixed(2)} KiB | ${(m.rss / 1024).toFixed(2)} KiB | ${(m.external / 1024).toFixed(2)} KiB | ${heapRatio} | ${rssRatio} |`)
+    const ratio = (value: number, base: number | undefined): string => (base === undefined ? '-' : `${(value / base).toFixed(2)}x`)
+    console.log(
+      `| ${kind} | ${(m.heap / 1024).toFixed(2)} KiB | ${(m.rss / 1024).toFixed(2)} KiB | ${(m.rssOld / 1024).toFixed(2)} KiB | ${(m.external / 1024).toFixed(2)} KiB | ` +
+        `${ratio(m.heap, floor?.heap)} | ${ratio(m.rss, floor?.rss)} | ${ratio(m.rssOld, floor?.rssOld)} |`,
+    )
   }
   console.log(`\ntarget: netserv heap per connection <= 1.25x raw net${workload === 'sse' ? ' (issue 7: heap and RSS)' : ''}`)
   console.log('(heap: V8 heapUsed after forced gcs; RSS includes the native socket objects and malloc slack, so it is noisier)')

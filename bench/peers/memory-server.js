@@ -12,11 +12,12 @@
 // close listener is a closure per stream by default, as a user writes it; `shared` is one
 // module-level function for every stream (it gets the stream), as the raw floor's is. The harness asks over IPC, not HTTP, so measuring adds no
 // connection and no handler to the server being measured:
-//   { type: 'measure' }          -> { type: 'measured', heapUsed, rss, external, arrayBuffers, connections }
+//   { type: 'measure' }          -> { type: 'measured', heapUsed, rss, external, arrayBuffers, youngGeneration, connections }
+//                                   (youngGeneration: the resident bytes of V8's new space)
 //   { type: 'snapshot', path }   -> { type: 'snapshot', path }   (v8.writeHeapSnapshot after a gc)
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
-import { writeHeapSnapshot } from 'node:v8'
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
 import { parseArgs } from 'node:util'
 import { answerHeads } from './hello-response.js'
 
@@ -125,6 +126,7 @@ process.on('message', async (message) => {
       rss: usage.rss,
       external: usage.external,
       arrayBuffers: usage.arrayBuffers,
+      youngGeneration: getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0,
       connections: await countConnections(),
     })
   } else if (message.type === 'snapshot') {
