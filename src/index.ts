@@ -7,7 +7,7 @@ export { StaticResponse, type StaticResponseInit } from './buffers/static-respon
 export { RequestParser, type RequestParserHandler, type RequestParserOptions } from './parser/request-parser.js'
 export { RequestHead } from './parser/request-head.js'
 export { METHODS } from './parser/methods.js'
-export { TimerEntry, TimerWheel, defaultWheel, type TimerWheelOptions } from './timers/timer-wheel.js'
+export { TimerEntry, TimerWheel, WheelEntry, defaultWheel, type TimerWheelOptions } from './timers/timer-wheel.js'
 export { systemClock, type Clock, type ClockTimer } from './timers/clock.js'
 export { PushMessage, type PushMessageInit } from './push/push-message.js'
 export { PushStream, broadcast, pushStats, type PushCloseListener, type PushCloseReason, type PushStreamOptions, type SlowReaderPolicy } from './push/push-stream.js'

@@ -1,6 +1,7 @@
 import { ErrorCode, NetservError } from '../errors.js'
+import { addListener, callListeners, type ListenerList } from '../server/listener-list.js'
 import type { Response, StreamHooks } from '../server/response.js'
-import { defaultWheel, TimerEntry, type TimerWheel } from '../timers/timer-wheel.js'
+import { defaultWheel, WheelEntry, type TimerWheel } from '../timers/timer-wheel.js'
 import type { Framing } from './framing.js'
 import { PushMessage, type PushMessageInit } from './push-message.js'
 
@@ -10,8 +11,12 @@ export type SlowReaderPolicy = 'disconnect' | 'drop-oldest'
 /** Why a stream ended. */
 export type PushCloseReason = 'closed' | 'aborted' | 'slow-reader' | 'write-timeout' | 'shutdown'
 
-/** Called once when a stream ends. */
-export type PushCloseListener = (this: void, reason: PushCloseReason) => void
+/**
+ * Called once when a stream ends, with why and with the stream: one module-level function can
+ * serve every stream (`function leave(reason, stream) { channel.delete(stream) }`), where a
+ * closure per stream costs ~96 B each for the stream's life (bench/RESULTS.md).
+ */
+export type PushCloseListener = (this: void, reason: PushCloseReason, stream: PushStream) => void
 
 /** Options of a {@link PushStream}; every one has a default fit for the open internet. */
 export interface PushStreamOptions {
@@ -66,9 +71,56 @@ export const pushStats = {
  */
 const GAP_MESSAGE = new PushMessage({ data: '', event: 'gap' })
 
-// The one wheel entry of a stream either waits to beat or waits for a drain.
+// The stream's state in one small integer (#flags): the booleans, which timeout its wheel
+// entry stands for (it waits to beat, or for a drain), and why it ended.
 const TIMER_HEARTBEAT = 0
 const TIMER_WRITE = 1
+const QUEUED = 1 << 1
+const WROTE_SINCE_CHECK = 1 << 2
+const CLOSED = 1 << 3
+const REASON_SHIFT = 4
+const CLOSE_REASONS: readonly PushCloseReason[] = ['closed', 'aborted', 'slow-reader', 'write-timeout', 'shutdown']
+
+/**
+ * A stream's options, checked and resolved: one frozen object per configuration (and wheel),
+ * shared by every stream opened with it, where copies in each stream cost 48 B more each.
+ */
+interface StreamSettings {
+  /** Half of heartbeatMs: how often the silence check runs (see {@link PushStream.onTimeout}). */
+  readonly checkMs: number
+  readonly writeTimeoutMs: number
+  readonly maxUnwrittenBytes: number
+  readonly dropOldest: boolean
+  /** Infinity for no limit. */
+  readonly maxStreamBytes: number
+  /** Infinity for no limit. */
+  readonly maxStreamMs: number
+  readonly wheel: TimerWheel
+}
+
+/** Configurations kept per wheel: a handful in practice; bounded in case clients choose them. */
+const MAX_SHARED_SETTINGS = 64
+const sharedSettings = new WeakMap<TimerWheel, Map<string, StreamSettings>>()
+
+/** @throws NetservError `NETSERV_INVALID_ARGUMENT` for an option out of range */
+function settingsOf(options: PushStreamOptions): StreamSettings {
+  const heartbeatMs = positive(options.heartbeatMs, 25_000, 'heartbeatMs')
+  const writeTimeoutMs = positive(options.writeTimeoutMs, 30_000, 'writeTimeoutMs')
+  const maxUnwrittenBytes = positive(options.maxUnwrittenBytes, 1024 * 1024, 'maxUnwrittenBytes')
+  const dropOldest = (options.slowReader ?? 'disconnect') === 'drop-oldest'
+  const maxStreamBytes = options.maxStreamBytes === undefined ? Infinity : positive(options.maxStreamBytes, 0, 'maxStreamBytes')
+  const maxStreamMs = options.maxStreamMs === undefined ? Infinity : positive(options.maxStreamMs, 0, 'maxStreamMs')
+  const wheel = options.wheel ?? defaultWheel()
+  const key = `${heartbeatMs} ${writeTimeoutMs} ${maxUnwrittenBytes} ${dropOldest} ${maxStreamBytes} ${maxStreamMs}`
+  let byKey = sharedSettings.get(wheel)
+  if (byKey === undefined) sharedSettings.set(wheel, (byKey = new Map()))
+  let settings = byKey.get(key)
+  if (settings === undefined) {
+    settings = Object.freeze({ checkMs: heartbeatMs / 2, writeTimeoutMs, maxUnwrittenBytes, dropOldest, maxStreamBytes, maxStreamMs, wheel })
+    if (byKey.size < MAX_SHARED_SETTINGS) byKey.set(key, settings)
+  }
+  return settings
+}
 
 /** Streams with queued frames, written out together once the current tick is over. */
 let dirty: PushStream[] = []
@@ -95,33 +147,27 @@ function flushDirty(): void {
  * nothing more and its frames wait in its queue; the socket's buffer plus the queue may not
  * exceed `maxUnwrittenBytes`. Past that the slow-reader policy acts, and a stream that stays
  * backed up for `writeTimeoutMs` is cut.
+ *
+ * Timeouts. The stream is its own wheel entry, aimed at the next silence check or, while
+ * backed up, at the write timeout.
  */
-export class PushStream implements StreamHooks {
+export class PushStream extends WheelEntry implements StreamHooks {
   readonly response: Response
   readonly framing: Framing
   /** Frames are chunk-wrapped (HTTP/1.1); false for a close-delimited HTTP/1.0 body. */
   readonly chunked: boolean
-  /** Half of heartbeatMs: how often the silence check runs (see {@link onTimer}). */
-  readonly #checkMs: number
-  readonly #writeTimeoutMs: number
-  readonly #maxUnwrittenBytes: number
-  readonly #dropOldest: boolean
-  readonly #maxStreamBytes: number
-  /** When the stream must end, by the wheel's clock (maxStreamMs); Infinity for never. */
-  readonly #endsAtMs: number
+  readonly #settings: StreamSettings
+  /**
+   * When the stream must end, by the wheel's clock (maxStreamMs); null for never (not
+   * Infinity: a double field holds a number object of its own in every stream).
+   */
+  readonly #endsAtMs: number | null
   #streamBytes = 0
-  readonly #wheel: TimerWheel
-  readonly #timer: TimerEntry<PushStream>
-  #timerKind = TIMER_HEARTBEAT
+  /** Written since the last check from the start: the head was, just now. */
+  #flags = WROTE_SINCE_CHECK
   #queue: Buffer[] | null = null
   #queuedBytes = 0
-  #queued = false
-  /** Written since the last silence check (the head was, just now). */
-  #wroteSinceCheck = true
-  #closed = false
-  /** Why it ended, once it has. */
-  #closeReason: PushCloseReason = 'closed'
-  #closeListeners: PushCloseListener[] | null = null
+  #closeListeners: ListenerList<PushCloseListener> = null
   /** The id of the last message sent, for resume bookkeeping. */
   lastId: string | undefined = undefined
 
@@ -131,17 +177,12 @@ export class PushStream implements StreamHooks {
    * @throws NetservError `NETSERV_HEADERS_SENT` when the response already started
    */
   constructor(response: Response, framing: Framing, options: PushStreamOptions = {}) {
+    const settings = settingsOf(options)
+    super()
     this.response = response
     this.framing = framing
-    this.#checkMs = positive(options.heartbeatMs, 25_000, 'heartbeatMs') / 2
-    this.#writeTimeoutMs = positive(options.writeTimeoutMs, 30_000, 'writeTimeoutMs')
-    this.#maxUnwrittenBytes = positive(options.maxUnwrittenBytes, 1024 * 1024, 'maxUnwrittenBytes')
-    this.#dropOldest = (options.slowReader ?? 'disconnect') === 'drop-oldest'
-    this.#maxStreamBytes = options.maxStreamBytes === undefined ? Infinity : positive(options.maxStreamBytes, 0, 'maxStreamBytes')
-    const maxStreamMs = options.maxStreamMs === undefined ? Infinity : positive(options.maxStreamMs, 0, 'maxStreamMs')
-    this.#wheel = options.wheel ?? defaultWheel()
-    this.#endsAtMs = this.#wheel.now() + maxStreamMs
-    this.#timer = new TimerEntry(this, pushStreamOnTimer)
+    this.#settings = settings
+    this.#endsAtMs = settings.maxStreamMs === Infinity ? null : settings.wheel.now() + settings.maxStreamMs
     this.chunked = response.startStream(framing.headers, this)
     pushStats.opened++
     pushStats.open++
@@ -157,7 +198,37 @@ export class PushStream implements StreamHooks {
 
   /** True once the stream has ended, for whatever reason. */
   get closed(): boolean {
-    return this.#closed
+    return (this.#flags & CLOSED) !== 0
+  }
+
+  get #timerKind(): number {
+    return this.#flags & TIMER_WRITE
+  }
+  set #timerKind(kind: number) {
+    this.#flags = (this.#flags & ~TIMER_WRITE) | kind
+  }
+  get #queued(): boolean {
+    return (this.#flags & QUEUED) !== 0
+  }
+  set #queued(on: boolean) {
+    this.#setFlag(QUEUED, on)
+  }
+  /** Written since the last silence check. */
+  get #wroteSinceCheck(): boolean {
+    return (this.#flags & WROTE_SINCE_CHECK) !== 0
+  }
+  set #wroteSinceCheck(on: boolean) {
+    this.#setFlag(WROTE_SINCE_CHECK, on)
+  }
+  get #closed(): boolean {
+    return (this.#flags & CLOSED) !== 0
+  }
+  /** Why it ended, once it has. */
+  get #closeReason(): PushCloseReason {
+    return CLOSE_REASONS[this.#flags >> REASON_SHIFT] as PushCloseReason
+  }
+  #setFlag(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag
   }
 
   /** Bytes queued and not yet handed to the socket. */
@@ -220,16 +291,16 @@ export class PushStream implements StreamHooks {
   }
 
   /**
-   * Calls `listener` once when the stream ends, with why; at once if it has ended already (a
-   * stream for HEAD, or whose client left before it opened, is over at birth), so a listener
-   * that removes the stream from a channel always runs.
+   * Calls `listener` once when the stream ends, with why and this stream; at once if it has
+   * ended already (a stream for HEAD, or whose client left before it opened, is over at
+   * birth), so a listener that removes the stream from a channel always runs.
    */
   onClose(listener: PushCloseListener): void {
     if (this.#closed) {
-      listener(this.#closeReason)
+      listener(this.#closeReason, this)
       return
     }
-    ;(this.#closeListeners ??= []).push(listener)
+    this.#closeListeners = addListener(this.#closeListeners, listener)
   }
 
   /** @internal Writes the queued frames, unless the socket is backed up. */
@@ -265,14 +336,14 @@ export class PushStream implements StreamHooks {
    * after a silent interval allows nearly twice that: a write just after a check hides the
    * next one.)
    */
-  onTimer(): void {
+  onTimeout(): void {
     if (this.#closed) return
     if (this.#timerKind === TIMER_WRITE) {
       this.#cut('write-timeout')
       return
     }
-    const nowMs = this.#wheel.now()
-    if (nowMs >= this.#endsAtMs) {
+    const nowMs = this.#settings.wheel.now()
+    if (this.#endsAtMs !== null && nowMs >= this.#endsAtMs) {
       this.close()
       return
     }
@@ -313,7 +384,7 @@ export class PushStream implements StreamHooks {
 
   /** The stream wrote its byte allowance: end it; the client comes back for more. */
   #closeIfSpent(): void {
-    if (this.#streamBytes >= this.#maxStreamBytes) this.#end('closed')
+    if (this.#streamBytes >= this.#settings.maxStreamBytes) this.#end('closed')
   }
 
   #writeNow(frame: Buffer): void {
@@ -330,14 +401,15 @@ export class PushStream implements StreamHooks {
 
   /** Keeps the socket buffer plus the queue under the cap; returns false if the newest frame did not survive. */
   #enforceCap(): boolean {
+    const { maxUnwrittenBytes, dropOldest } = this.#settings
     const unwritten = this.response.socket.writableLength + this.#queuedBytes
-    if (unwritten <= this.#maxUnwrittenBytes) return true
-    if (!this.#dropOldest) {
+    if (unwritten <= maxUnwrittenBytes) return true
+    if (!dropOldest) {
       this.#cut('slow-reader')
       return false
     }
     const queue = this.#queue as Buffer[]
-    let over = unwritten - this.#maxUnwrittenBytes
+    let over = unwritten - maxUnwrittenBytes
     let dropped = 0
     while (over > 0 && dropped < queue.length) {
       const frame = queue[dropped] as Buffer
@@ -362,14 +434,16 @@ export class PushStream implements StreamHooks {
   #startWriteTimer(): void {
     if (this.#timerKind === TIMER_WRITE || this.#closed) return
     this.#timerKind = TIMER_WRITE
-    this.#wheel.schedule(this.#timer, this.#writeTimeoutMs)
+    this.#settings.wheel.schedule(this, this.#settings.writeTimeoutMs)
   }
 
   /** The next silence check, or the end of the stream's time if that comes first. */
-  #scheduleCheck(nowMs = this.#wheel.now()): void {
+  #scheduleCheck(nowMs = this.#settings.wheel.now()): void {
     this.#timerKind = TIMER_HEARTBEAT
+    const { checkMs, wheel } = this.#settings
+    const endsAtMs = this.#endsAtMs
     // At 0 when the time is already up (a stream backed up past its end): ends at the next tick.
-    this.#wheel.schedule(this.#timer, Math.max(0, Math.min(this.#checkMs, this.#endsAtMs - nowMs)), nowMs)
+    wheel.schedule(this, endsAtMs === null ? checkMs : Math.max(0, Math.min(checkMs, endsAtMs - nowMs)), nowMs)
   }
 
   /** A slow reader: the connection goes, a resumable client comes back from its last id. */
@@ -393,18 +467,13 @@ export class PushStream implements StreamHooks {
 
   #finish(reason: PushCloseReason): void {
     if (this.#closed) return
-    this.#closed = true
-    this.#closeReason = reason
+    this.#flags = (this.#flags | CLOSED) | (CLOSE_REASONS.indexOf(reason) << REASON_SHIFT)
     pushStats.open--
-    this.#wheel.cancel(this.#timer)
+    this.#settings.wheel.cancel(this)
     const listeners = this.#closeListeners
     this.#closeListeners = null
-    if (listeners !== null) for (const listener of listeners) listener(reason)
+    callListeners(listeners, reason, this)
   }
-}
-
-function pushStreamOnTimer(stream: PushStream): void {
-  stream.onTimer()
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

@@ -4,7 +4,7 @@ import type { HeadWriter } from '../buffers/head-writer.js'
 import { ErrorCode, NetservError, type ParserError } from '../errors.js'
 import type { RequestHead } from '../parser/request-head.js'
 import { RequestParser, type RequestParserHandler } from '../parser/request-parser.js'
-import { TimerEntry } from '../timers/timer-wheel.js'
+import { WheelEntry } from '../timers/timer-wheel.js'
 import { abortedError, Request } from './request.js'
 import type { Response, ResponseChannel } from './response.js'
 import { Response as ServerResponse } from './response.js'
@@ -42,13 +42,24 @@ export interface ConnectionSettings {
   readonly wheel: import('../timers/timer-wheel.js').TimerWheel
 }
 
-// Which timeout the connection's one wheel entry stands for.
+// Which timeout the connection's one wheel entry stands for: the low bits of #flags.
 const TIMER_NONE = 0
 const TIMER_HEADER = 1
 const TIMER_BODY = 2
 const TIMER_IDLE = 3
 const TIMER_LINGER = 4
 const TIMER_WRITE = 5
+const TIMER_BITS = 7
+
+// The connection's booleans, the other bits of #flags (see the accessors of the same names).
+const CLOSING = 1 << 3
+const EXECUTING = 1 << 4
+const ADVANCING = 1 << 5
+const NEXT_AGAIN = 1 << 6
+const CORKED = 1 << 7
+const OUTPUT_BLOCKED = 1 << 8
+const READ_PAUSED = 1 << 9
+const CLOSED = 1 << 10
 
 const kConnection = Symbol('netserv.connection')
 
@@ -67,8 +78,8 @@ interface ConnectionSocket extends Socket {
  * mark, the parser pauses and the socket stops being read: a client that pipelines without
  * reading cannot grow the server's memory past one chunk.
  *
- * Timeouts. One wheel entry, re-aimed as the connection moves between states (and, once the
- * connection has sent its FIN, limiting how long it lingers):
+ * Timeouts. One wheel entry (the connection itself), re-aimed as the connection moves between
+ * states (and, once the connection has sent its FIN, limiting how long it lingers):
  * ```
  *   accept / response done --idle--> first byte --header--> head complete --body--> complete
  *        ^                                (not extended by more bytes:     (extended by   |
@@ -77,7 +88,7 @@ interface ConnectionSocket extends Socket {
  * ```
  * and, whenever no other timeout runs while the output is backed up, the write timeout.
  */
-export class Connection implements RequestParserHandler, ResponseChannel {
+export class Connection extends WheelEntry implements RequestParserHandler, ResponseChannel {
   readonly socket: Socket
   readonly #host: ConnectionHost
   /**
@@ -85,8 +96,11 @@ export class Connection implements RequestParserHandler, ResponseChannel {
    * keep-alive connection holds no parser (about 0.9 KiB less each, bench/RESULTS.md).
    */
   #parser: RequestParser | null = null
-  readonly #timer: TimerEntry<Connection>
-  #timerKind = TIMER_NONE
+  /**
+   * The timer kind and the booleans below in one small integer: one field where nine would
+   * take 64 B more of every connection (bench/RESULTS.md).
+   */
+  #flags = TIMER_NONE
   /** The request whose body is being read. */
   #reading: Request | null = null
   /** The request whose handler runs or whose response is being written. */
@@ -95,29 +109,80 @@ export class Connection implements RequestParserHandler, ResponseChannel {
   /** Bytes the parser has not consumed yet (it was paused), from #pendingOffset. */
   #pending: Buffer | null = null
   #pendingOffset = 0
-  /** No more requests will be read: the client half-closed, asked to close, or erred. */
-  #closing = false
   /** An error response to send once the responses before it are done. */
   #failure: ParserError | NetservError | null = null
   #upgrade: Request | null = null
-  #executing = false
+
+  get #timerKind(): number {
+    return this.#flags & TIMER_BITS
+  }
+  set #timerKind(kind: number) {
+    this.#flags = (this.#flags & ~TIMER_BITS) | kind
+  }
+  /** No more requests will be read: the client half-closed, asked to close, or erred. */
+  get #closing(): boolean {
+    return (this.#flags & CLOSING) !== 0
+  }
+  set #closing(on: boolean) {
+    this.#setFlag(CLOSING, on)
+  }
+  get #executing(): boolean {
+    return (this.#flags & EXECUTING) !== 0
+  }
+  set #executing(on: boolean) {
+    this.#setFlag(EXECUTING, on)
+  }
   /** #next is running; a call from inside it asks for another turn (#nextAgain). */
-  #advancing = false
-  #nextAgain = false
-  #corked = false
+  get #advancing(): boolean {
+    return (this.#flags & ADVANCING) !== 0
+  }
+  set #advancing(on: boolean) {
+    this.#setFlag(ADVANCING, on)
+  }
+  get #nextAgain(): boolean {
+    return (this.#flags & NEXT_AGAIN) !== 0
+  }
+  set #nextAgain(on: boolean) {
+    this.#setFlag(NEXT_AGAIN, on)
+  }
+  get #corked(): boolean {
+    return (this.#flags & CORKED) !== 0
+  }
+  set #corked(on: boolean) {
+    this.#setFlag(CORKED, on)
+  }
   /** A write went above the high-water mark and no 'drain' came since. */
-  #outputBlocked = false
+  get #outputBlocked(): boolean {
+    return (this.#flags & OUTPUT_BLOCKED) !== 0
+  }
+  set #outputBlocked(on: boolean) {
+    this.#setFlag(OUTPUT_BLOCKED, on)
+  }
   /** The socket is paused: see #updateReading. */
-  #readPaused = false
-  #closed = false
+  get #readPaused(): boolean {
+    return (this.#flags & READ_PAUSED) !== 0
+  }
+  set #readPaused(on: boolean) {
+    this.#setFlag(READ_PAUSED, on)
+  }
+  get #closed(): boolean {
+    return (this.#flags & CLOSED) !== 0
+  }
+  set #closed(on: boolean) {
+    this.#setFlag(CLOSED, on)
+  }
+  #setFlag(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag
+  }
 
   constructor(socket: Socket, host: ConnectionHost) {
+    super()
     this.socket = socket
     this.#host = host
-    this.#timer = new TimerEntry(this, connectionOnTimeout)
     ;(socket as ConnectionSocket)[kConnection] = this
     socket.setNoDelay(true)
     socket.on('data', socketOnData)
+    replaceNodeEndListener(socket)
     socket.on('end', socketOnEnd)
     socket.on('error', socketOnError)
     socket.on('close', socketOnClose)
@@ -253,6 +318,9 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     // Closing: the body in flight was the last thing read; nothing after it is parsed.
     if (this.#closing) this.#parser?.pause()
     request.finishBody()
+    // Most often its handler ran, and opened a stream, before this point (the head alone starts it).
+    const active = this.#active
+    if (active !== null && active.request === request) active.requestCompleted()
   }
 
   // --- socket events
@@ -312,7 +380,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     this.#host.connectionClosed(this)
   }
 
-  /** @internal A timeout came due. */
+  /** @internal The wheel entry came due. */
   onTimeout(): void {
     const kind = this.#timerKind
     this.#timerKind = TIMER_NONE
@@ -519,6 +587,7 @@ export class Connection implements RequestParserHandler, ResponseChannel {
       socket.removeListener('error', socketOnError)
       socket.removeListener('close', socketOnClose)
       socket.removeListener('drain', socketOnDrain)
+      if (nodeEndListener !== null) socket.on('end', nodeEndListener)
       ;(socket as { readableFlowing: boolean | null }).readableFlowing = null
       this.#closed = true
       this.#host.connectionClosed(this)
@@ -587,11 +656,11 @@ export class Connection implements RequestParserHandler, ResponseChannel {
     const wheel = this.#host.settings.wheel
     this.#timerKind = kind
     if (kind === TIMER_NONE || delayMs <= 0) {
-      if (this.#timer.scheduled) wheel.cancel(this.#timer)
+      if (this.scheduled) wheel.cancel(this)
       if (delayMs <= 0) this.#timerKind = TIMER_NONE
       return
     }
-    wheel.schedule(this.#timer, delayMs)
+    wheel.schedule(this, delayMs)
   }
 }
 
@@ -600,6 +669,27 @@ const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
 /** RFC 9110 section 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored. */
 function expectsContinue(head: RequestHead): boolean {
   return head.expectContinue && head.versionMinor === 1
+}
+
+type SocketListener = (this: Socket, ...args: unknown[]) => void
+
+/** net's own 'end' listener, once {@link replaceNodeEndListener} took it off a socket. */
+let nodeEndListener: SocketListener | null = null
+
+/**
+ * Every net.Socket listens for its own 'end' (net's onReadableStreamEnd), which only stops
+ * writes after the peer's FIN when the socket is not half-open. The server's sockets are
+ * (allowHalfOpen: a client that half-closes still gets its answers), so it does nothing
+ * here; left in place, ours would make `_events.end` an array of two: 64 B per connection
+ * (bench/RESULTS.md). It goes back on a socket handed over to an upgrade handler, which may
+ * turn half-open off. Matched by name: on a Node where it differs, it simply stays.
+ */
+function replaceNodeEndListener(socket: Socket): void {
+  const [listener] = socket.listeners('end') as SocketListener[]
+  if (socket.allowHalfOpen && listener?.name === 'onReadableStreamEnd') {
+    nodeEndListener = listener
+    socket.removeListener('end', listener)
+  }
 }
 
 function connectionOf(socket: Socket): Connection {
@@ -621,9 +711,6 @@ function socketOnClose(this: Socket): void {
 }
 function socketOnDrain(this: Socket): void {
   connectionOf(this).onDrain()
-}
-function connectionOnTimeout(connection: Connection): void {
-  connection.onTimeout()
 }
 function flushConnection(connection: Connection): void {
   connection.flush()

@@ -19,12 +19,14 @@ export class Request {
   /** What the parser found: offsets into the socket's buffers. */
   readonly head: RequestHead
   readonly #socket: Socket
-  #remoteAddress: string | null = null
   #target: string | null = null
   #path: string | null = null
   #query: URLSearchParams | null = null
-  #pieces: Buffer[] | null = null
-  #listener: BodyListener | null = null
+  /**
+   * The body pieces arrived so far, or, once {@link onBody} was called, its listener: one field
+   * for the two, since a request may be kept for as long as a push stream lives.
+   */
+  #body: Buffer[] | BodyListener | null = null
   #complete = false
   #error: NetservError | null = null
   #waiters: Array<{ resolve(): void; reject(error: NetservError): void }> | null = null
@@ -36,10 +38,11 @@ export class Request {
 
   /**
    * The peer's address, asked of the socket on first use (a syscall, and 88 bytes the socket
-   * then keeps: not paid by requests that never ask). Empty when the peer was already gone.
+   * then keeps and answers from afterwards: not paid by requests that never ask). Empty when
+   * the peer was already gone.
    */
   get remoteAddress(): string {
-    return (this.#remoteAddress ??= this.#socket.remoteAddress ?? '')
+    return this.#socket.remoteAddress ?? ''
   }
 
   /** The method, an interned string such as `GET`. */
@@ -104,8 +107,8 @@ export class Request {
    */
   async body(): Promise<Buffer> {
     await this.#whenComplete()
-    const pieces = this.#pieces
-    if (pieces === null) return EMPTY
+    const pieces = this.#body
+    if (pieces === null || typeof pieces === 'function') return EMPTY
     return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces)
   }
 
@@ -119,19 +122,20 @@ export class Request {
    * comes. Resolves when the body is complete; rejects as {@link body} does.
    */
   onBody(listener: BodyListener): Promise<void> {
-    const pieces = this.#pieces
-    this.#pieces = null
-    if (pieces !== null) for (const piece of pieces) listener(piece)
-    this.#listener = listener
+    const pieces = this.#body
+    this.#body = null
+    if (Array.isArray(pieces)) for (const piece of pieces) listener(piece)
+    this.#body = listener
     return this.#whenComplete()
   }
 
   /** @internal The connection hands over body bytes `chunk[start..end)`. */
   pushBody(chunk: Buffer, start: number, end: number): void {
     const piece = chunk.subarray(start, end)
-    const listener = this.#listener
-    if (listener !== null) listener(piece)
-    else (this.#pieces ??= []).push(piece)
+    const body = this.#body
+    if (typeof body === 'function') body(piece)
+    else if (body === null) this.#body = [piece]
+    else body.push(piece)
   }
 
   /** @internal The body is complete. */

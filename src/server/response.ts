@@ -5,6 +5,7 @@ import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, CRLF, TRANSFER_ENCODING_CHUNKE
 import type { StaticResponse } from '../buffers/static-response.js'
 import { ErrorCode, NetservError } from '../errors.js'
 import { HEAD_METHOD } from '../parser/methods.js'
+import { addListener, callListeners, type ListenerList } from './listener-list.js'
 import type { Request } from './request.js'
 
 /**
@@ -44,6 +45,11 @@ const STATE_OPEN = 0
 const STATE_STREAMING = 1
 const STATE_FINISHED = 2
 const STATE_ABORTED = 3
+// The state is the low bits of #flags; the booleans are the others.
+const STATE_BITS = 3
+const CHUNKED = 1 << 2
+const KEEP_ALIVE = 1 << 3
+const HELD_OPEN = 1 << 4
 
 /** Fields the response frames itself; setting them by hand would break the connection. */
 const FRAMING_NAMES: ReadonlySet<string> = new Set(['connection', 'transfer-encoding', 'date'])
@@ -51,6 +57,13 @@ const FRAMING_NAMES: ReadonlySet<string> = new Set(['connection', 'transfer-enco
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1')
 
 const CONTENT_LENGTH = 'content-length'
+
+/**
+ * The checked field list (name, value, ...) of each stream head a push framing passes to
+ * {@link Response.startStream}: one frozen array per framing, shared by its streams, where a
+ * list of its own would cost each stream 200 B for as long as it lives (bench/RESULTS.md).
+ */
+const streamHeadFields = new WeakMap<Readonly<Record<string, string>>, readonly string[]>()
 
 /**
  * The answer to one {@link Request}. Set `status` and headers, then `end(body)` (one write,
@@ -72,15 +85,41 @@ export class Response {
   readonly #channel: ResponseChannel
   /** name, value, name, value... in the order set. */
   #fields: string[] | null = null
-  #state = STATE_OPEN
-  #chunked = false
-  #keepAlive = true
+  /** The state and the booleans below in one small integer: a push stream keeps its response for its life. */
+  #flags = STATE_OPEN | KEEP_ALIVE
   /** Content-Length set by hand, or -1. */
   #declaredLength = -1
   #writtenBytes = 0
-  #closeListeners: ResponseCloseListener[] | null = null
+  #closeListeners: ListenerList<ResponseCloseListener> = null
   #stream: StreamHooks | null = null
-  #heldOpen = false
+
+  get #state(): number {
+    return this.#flags & STATE_BITS
+  }
+  set #state(state: number) {
+    this.#flags = (this.#flags & ~STATE_BITS) | state
+  }
+  get #chunked(): boolean {
+    return (this.#flags & CHUNKED) !== 0
+  }
+  set #chunked(on: boolean) {
+    this.#setFlag(CHUNKED, on)
+  }
+  get #keepAlive(): boolean {
+    return (this.#flags & KEEP_ALIVE) !== 0
+  }
+  set #keepAlive(on: boolean) {
+    this.#setFlag(KEEP_ALIVE, on)
+  }
+  get #heldOpen(): boolean {
+    return (this.#flags & HELD_OPEN) !== 0
+  }
+  set #heldOpen(on: boolean) {
+    this.#setFlag(HELD_OPEN, on)
+  }
+  #setFlag(flag: number, on: boolean): void {
+    this.#flags = on ? this.#flags | flag : this.#flags & ~flag
+  }
 
   constructor(request: Request, channel: ResponseChannel) {
     this.request = request
@@ -220,7 +259,7 @@ export class Response {
       listener(this.#state === STATE_ABORTED)
       return
     }
-    ;(this.#closeListeners ??= []).push(listener)
+    this.#closeListeners = addListener(this.#closeListeners, listener)
   }
 
   /** @internal The connection closed: nothing more will be written. */
@@ -240,6 +279,7 @@ export class Response {
    */
   holdOpen(): void {
     this.#heldOpen = true
+    this.#compactRequest()
   }
 
   /** @internal See {@link holdOpen}. */
@@ -256,9 +296,24 @@ export class Response {
   startStream(headers: Readonly<Record<string, string>>, hooks: StreamHooks): boolean {
     if (this.#state === STATE_ABORTED) return false
     this.#checkOpen()
-    for (const name of Object.keys(headers)) this.setHeader(name, headers[name] as string)
+    const streamFields = streamFieldsOf(headers)
+    const fields = this.#fields
+    if (fields === null) {
+      // Frozen and shared: never written to, since the head goes out now (every change to
+      // the fields is refused from then on).
+      this.#fields = streamFields as string[]
+    } else {
+      // Headers the application set come first; the stream's replace any of the same name.
+      for (let i = 0; i < streamFields.length; i += 2) {
+        this.#remove(streamFields[i] as string)
+        fields.push(streamFields[i] as string, streamFields[i + 1] as string)
+      }
+      // Kept as long as the stream: no room for more (pushes left it some 17 slots long).
+      this.#fields = fields.slice()
+    }
     this.#stream = hooks
     this.#heldOpen = true
+    this.#compactRequest()
     this.#sendHead(-1)
     if (this.request.head.methodIndex === HEAD_METHOD) this.#finish()
     return this.#chunked
@@ -288,6 +343,22 @@ export class Response {
     if (stream === null || this.#state !== STATE_STREAMING) return false
     stream.onShutdown()
     return true
+  }
+
+  /** @internal The request's message is complete (its body, if any, is in). */
+  requestCompleted(): void {
+    if (this.#heldOpen) this.#compactRequest()
+  }
+
+  /**
+   * The request is kept as long as this response, a stream or a held poll, which may be hours:
+   * its head lets go of the socket's chunk (see RequestHead.compact). Not while the message
+   * is still coming in (trailers would be added to the head): {@link requestCompleted} does
+   * it then.
+   */
+  #compactRequest(): void {
+    const request = this.request
+    if (request.complete) request.head.compact()
   }
 
   /**
@@ -364,22 +435,13 @@ export class Response {
 
   #notifyClose(aborted: boolean): void {
     const listeners = this.#closeListeners
-    if (listeners === null) return
     this.#closeListeners = null
-    for (const listener of listeners) listener(aborted)
+    callListeners(listeners, aborted, undefined)
   }
 
   #checkField(name: string, value: string | number): string {
     this.#checkOpen()
-    const text = typeof value === 'number' ? String(value) : value
-    if (!isToken(name)) throw invalidHeader(`Invalid header name ${JSON.stringify(name)}`)
-    if (!isFieldValue(text)) throw invalidHeader(`Invalid value for header ${name}: ${JSON.stringify(text)}`)
-    const lower = name.toLowerCase()
-    if (FRAMING_NAMES.has(lower)) throw invalidHeader(`${name} is written by the response itself`)
-    if (lower === CONTENT_LENGTH && (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)))) {
-      throw invalidHeader(`Invalid Content-Length ${JSON.stringify(text)}`)
-    }
-    return text
+    return checkedField(name, value)
   }
 
   #remove(name: string): void {
@@ -402,6 +464,38 @@ export class Response {
   #checkWritable(): void {
     if (this.#state === STATE_FINISHED) throw new NetservError(ErrorCode.WRITE_AFTER_END, 'The response has ended')
   }
+}
+
+/**
+ * The fields of a stream head, checked as {@link Response.setHeader} checks them, once per
+ * `headers` object; a Content-Length is refused too: a stream's length is not known.
+ */
+function streamFieldsOf(headers: Readonly<Record<string, string>>): readonly string[] {
+  let fields = streamHeadFields.get(headers)
+  if (fields === undefined) {
+    const list: string[] = []
+    for (const name of Object.keys(headers)) {
+      const value = checkedField(name, headers[name] as string)
+      if (name.toLowerCase() === CONTENT_LENGTH) throw invalidHeader(`${name} in the head of a stream, whose length is not known`)
+      list.push(name, value)
+    }
+    fields = Object.freeze(list)
+    streamHeadFields.set(headers, fields)
+  }
+  return fields
+}
+
+/** The value as written, once the field is known to be one a response may carry. */
+function checkedField(name: string, value: string | number): string {
+  const text = typeof value === 'number' ? String(value) : value
+  if (!isToken(name)) throw invalidHeader(`Invalid header name ${JSON.stringify(name)}`)
+  if (!isFieldValue(text)) throw invalidHeader(`Invalid value for header ${name}: ${JSON.stringify(text)}`)
+  const lower = name.toLowerCase()
+  if (FRAMING_NAMES.has(lower)) throw invalidHeader(`${name} is written by the response itself`)
+  if (lower === CONTENT_LENGTH && (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)))) {
+    throw invalidHeader(`Invalid Content-Length ${JSON.stringify(text)}`)
+  }
+  return text
 }
 
 function invalidHeader(message: string): NetservError {

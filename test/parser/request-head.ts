@@ -50,3 +50,44 @@ t.test('keep-alive and upgrade flags', async (t) => {
   t.equal(parseHead('GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n').keepAlive, true)
   t.equal(parseHead('GET / HTTP/1.1\r\nHost: h\r\nConnection: closed, keep-alives\r\n\r\n').keepAlive, true, 'only whole tokens count')
 })
+
+t.test('compact(): the spans become one string of their own, the offsets an exactly sized copy; every field reads the same', async (t) => {
+  const text = 'GET /x?y HTTP/1.1\r\nHost: h\r\nAccept: text/event-stream\r\nX-Long-Name: a longer value\r\nEmpty:\r\n\r\n'
+  const head = parseHead(text)
+  const grown = head.spanOffsets
+  const read = (h: RequestHead) => ({
+    target: h.target,
+    names: Array.from({ length: h.headerCount }, (_, i) => h.headerName(i)),
+    values: Array.from({ length: h.headerCount }, (_, i) => h.headerValue(i)),
+    spans: Array.from({ length: h.spanOffsets.length >> 1 }, (_, i) => h.spanBytes(i).toString('latin1')),
+    accept: h.header('ACCEPT'),
+    empty: h.header('empty'),
+    missing: [h.header('Hosu'), h.header('X-Missing'), h.indexOfHeader('host', 1)],
+  })
+  const before = read(head)
+  head.compact()
+  t.not(head.spanOffsets, grown, 'a new offsets array')
+  t.equal(head.spanOffsets.length, grown.length)
+  t.strictSame(read(head), before, 'every field, name, value and span reads the same')
+  t.equal(head.otherBuffers, null)
+  t.equal(head.buffer.toString('latin1'), '/x?yHosthAccepttext/event-streamX-Long-Namea longer valueEmpty', 'the spans, back to back')
+  t.equal(head.bufferOf(3).toString('latin1'), head.buffer.toString('latin1'), 'every span in the one copy')
+  const compacted = head.spanOffsets
+  head.compact()
+  t.equal(head.spanOffsets, compacted, 'compacting again changes nothing')
+  t.strictSame(read(head), before)
+})
+
+t.test('compact(): a head whose spans lie in several chunks gathers them all', async (t) => {
+  let complete: RequestHead | null = null
+  const parser = new RequestParser({ onRequestHead() {}, onRequestBody() {}, onRequestComplete: (head) => { complete = head } })
+  const text = 'GET /split-target HTTP/1.1\r\nHost: h\r\nX-Split: across chunks\r\n\r\n'
+  for (const piece of [text.slice(0, 9), text.slice(9, 50), text.slice(50)]) parser.execute(Buffer.from(piece, 'latin1'))
+  const head = complete as RequestHead | null
+  if (head === null) throw new Error('incomplete')
+  t.not(head.otherBuffers, null, 'spans in more than one Buffer')
+  head.compact()
+  t.equal(head.target, '/split-target')
+  t.equal(head.header('x-split'), 'across chunks')
+  t.equal(head.header('host'), 'h')
+})

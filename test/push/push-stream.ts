@@ -401,6 +401,24 @@ t.test('heartbeat: a stream is never silent longer than heartbeatMs', async (t) 
   await next(t, client, '3\r\n:\n\n\r\n', 'a heartbeat within heartbeatMs of the last message')
 })
 
+t.test('options: 70 configurations on one wheel (past the 64 whose settings are kept to share): each stream keeps its own heartbeat', async (t) => {
+  // Configuration i beats every 1000 + 100 * i ms: stream 0 and the last (a configuration
+  // past those shared) are watched; the others only make up the count.
+  const count = 70
+  const server = await streamServer(t, (request, response, wheel) => openStream(response, 'sse', { wheel, heartbeatMs: 1000 + 100 * Number(request.query.get('i')) }))
+  const clients: RawClient[] = []
+  for (let i = 0; i < count; i++) clients.push((await subscribe(server, `/stream?i=${i}`)).client)
+  const first = clients[0] as RawClient
+  const last = clients[count - 1] as RawClient
+  const lastMs = 1000 + 100 * (count - 1)
+  server.clock.advance(1010)
+  await next(t, first, '3\r\n:\n\n\r\n', 'the first configuration beats at its heartbeatMs')
+  server.clock.advance(lastMs - 1010 - 20)
+  await quiet(t, last, 'the last one not before its own')
+  server.clock.advance(40)
+  await next(t, last, '3\r\n:\n\n\r\n', 'and at its own')
+})
+
 t.test('no heartbeat frame for transports without one (chunked, multipart)', async (t) => {
   const server = await transportServer(t, 'chunked', { heartbeatMs: 1000 })
   const { client } = await subscribe(server)
@@ -817,6 +835,58 @@ t.test('a stream on a response whose head went out: NETSERV_HEADERS_SENT, nothin
   t.equal(pushStats.opened, openedBefore)
 })
 
+t.test('headers the application set before the stream go out first; the stream\'s replace any of the same name', async (t) => {
+  const server = await streamServer(t, (_request, response, wheel) => {
+    response.setHeader('Access-Control-Allow-Origin', '*')
+    response.setHeader('Cache-Control', 'private')
+    const stream = openStream(response, 'sse', { wheel })
+    t.equal(response.getHeader('cache-control'), 'no-cache')
+    t.equal(response.getHeader('access-control-allow-origin'), '*')
+    return stream
+  })
+  const { head } = await subscribe(server)
+  t.equal(
+    withoutDate(head),
+    'HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n\r\n',
+  )
+})
+
+t.test('a framing whose head holds a Content-Length is refused: a stream has no known length', async (t) => {
+  class LengthFraming extends SseFraming {
+    constructor() {
+      super()
+      ;(this as { headers: Readonly<Record<string, string>> }).headers = Object.freeze({ ...this.headers, 'Content-Length': '5' })
+    }
+  }
+  const framing = new LengthFraming()
+  const { connect } = await startServer(t, {}, (_request, response) => {
+    t.throws(() => new PushStream(response, framing), { code: ErrorCode.INVALID_RESPONSE_HEADER })
+    t.equal(response.headersSent, false, 'nothing went out')
+    response.end('refused')
+  })
+  const client = await connect()
+  client.write(get('/'))
+  t.equal((await client.response()).body.toString(), 'refused')
+})
+
+t.test('a stream opened before its request body is in: the body and the head stay readable, during and after', async (t) => {
+  const bodies: string[] = []
+  const server = await streamServer(t, (request, response, wheel) => {
+    const stream = openStream(response, 'sse', { wheel })
+    void request.text().then((body) => {
+      bodies.push(body, request.header('x-tag') ?? 'none')
+      stream.send(body)
+    })
+    return stream
+  })
+  const { client, opened } = await subscribe(server, '/stream', 'POST /stream HTTP/1.1\r\nHost: t\r\nX-Tag: kept\r\nContent-Length: 5\r\n\r\n')
+  t.equal(opened.request.complete, false, 'the stream started first')
+  client.write('hello')
+  await next(t, client, chunk('data: hello\n\n'))
+  t.strictSame(bodies, ['hello', 'kept'])
+  t.equal(opened.request.target, '/stream')
+})
+
 t.test('API edges: close twice, send and enqueue after close, an empty frame, listeners, counters', async (t) => {
   const server = await transportServer(t, 'sse')
   const { client, opened } = await subscribe(server)
@@ -830,23 +900,28 @@ t.test('API edges: close twice, send and enqueue after close, an empty frame, li
   t.equal(pushStats.framesWritten, framesBefore + 1)
   t.equal(pushStats.bytesWritten, bytesBefore + chunk('data: m\n\n').length)
   const later: PushCloseReason[] = []
-  stream.onClose((reason) => later.push(reason))
+  const heard: PushStream[] = []
+  stream.onClose((reason, closed) => {
+    later.push(reason)
+    heard.push(closed)
+  })
   stream.send('queued, then closed')
   stream.close()
   stream.close()
   await next(t, client, `${chunk('data: queued, then closed\n\n')}0\r\n\r\n`, 'close writes what was queued first')
   t.strictSame(opened.reasons, ['closed'], 'listeners hear it once')
   t.strictSame(later, ['closed'])
+  t.equal(heard[0], stream, 'a listener gets the stream: one function can serve them all')
   t.equal(stream.send('late'), false)
   t.equal(stream.enqueue(Buffer.from('late')), false)
   stream.replay([new PushMessage({ data: 'late' })], true)
   stream.onShutdown()
   stream.onWritable()
-  stream.onTimer()
+  stream.onTimeout()
   stream.flush()
-  const afterClose: PushCloseReason[] = []
-  stream.onClose((reason) => afterClose.push(reason))
-  t.strictSame(afterClose, ['closed'], 'a listener added after the end hears why at once')
+  const afterClose: Array<[PushCloseReason, PushStream]> = []
+  stream.onClose((reason, closed) => afterClose.push([reason, closed]))
+  t.strictSame(afterClose, [['closed', stream]], 'a listener added after the end hears why at once, with the stream')
   client.write(get('/after'))
   t.equal((await client.response()).body.toString(), 'next', 'nothing stray on the wire')
 })

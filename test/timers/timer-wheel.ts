@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import type { Test } from 'tap'
 import { ErrorCode } from '../../src/errors.js'
-import { MAX_TIMER_DELAY_MS, TimerEntry, TimerWheel, defaultWheel } from '../../src/timers/timer-wheel.js'
+import { MAX_TIMER_DELAY_MS, TimerEntry, TimerWheel, defaultWheel, type WheelEntry } from '../../src/timers/timer-wheel.js'
 import { FakeClock } from '../fixtures/fake-clock.js'
 
 // A stand-in for a connection: the entry's owner, recording when its callback ran.
@@ -375,7 +375,8 @@ t.test('an onError that throws is rethrown from process.nextTick', async (t) => 
 
 t.test('onError receives the entry', async (t) => {
   const clock = new FakeClock()
-  const reports: [unknown, TimerEntry][] = []
+  // The wheel reports a WheelEntry: a TimerEntry here.
+  const reports: [unknown, WheelEntry][] = []
   const wheel = new TimerWheel({
     clock,
     onError(error, entry) {
@@ -389,7 +390,7 @@ t.test('onError receives the entry', async (t) => {
   clock.advance(100)
   t.equal(reports.length, 1)
   t.equal(reports[0]?.[1], owner.entry)
-  t.equal(reports[0]?.[1].owner, owner)
+  t.equal((reports[0]?.[1] as TimerEntry).owner, owner)
 })
 
 t.test('callbacks that schedule and cancel', async (t) => {
