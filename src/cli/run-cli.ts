@@ -7,13 +7,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { ErrorCode, NetservError } from '../errors.js'
+import { benchCommand } from './bench-command.js'
 import type { Command, CliIo } from './command.js'
 import { echoCommand } from './echo-command.js'
 import { usageError } from './flags.js'
 import { renderManPage } from './man-page.js'
 
 /** Every subcommand, in the order `netserv --help` lists them. */
-export const COMMANDS: readonly Command[] = [echoCommand]
+export const COMMANDS: readonly Command[] = [echoCommand, benchCommand]
 
 const HELP_FLAGS: ReadonlySet<string> = new Set(['-h', '--help'])
 
