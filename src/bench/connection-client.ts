@@ -146,7 +146,7 @@ function onRead(this: Socket, bytes: number, buffer: Buffer): boolean {
 
 function onError(this: Socket, error: Error): void {
   const connection = (this as Socket & { [kHeld]: Held })[kHeld]
-  if (connection.state !== OPEN) refuse(connection, (error as NodeJS.ErrnoException).code ?? error.message)
+  if (connection.state !== OPEN) refuse(connection, error.message)
 }
 
 function onClose(this: Socket): void {

@@ -106,6 +106,12 @@ const NO_MEMORY: MemoryReading = { rssBytes: Number.NaN, pssBytes: Number.NaN, u
 /** How often the hold reports its progress. */
 const HOLD_TICK_MS = 1000
 
+/**
+ * The callback of every `send` to a client: a client that died has a closed channel, and a
+ * send to it must not throw or emit 'error' (its death is seen through 'exit').
+ */
+function ignoreSendError(): void {}
+
 /** Waits for `child`'s next report of `type`; null when it exits or the run is aborted first. */
 function nextReport<T extends ClientReport['type']>(child: ChildProcess, type: T, signal: AbortSignal | undefined): Promise<Extract<ClientReport, { type: T }> | null> {
   return new Promise((resolve) => {
@@ -134,7 +140,7 @@ async function everyClient<T extends ClientReport['type']>(
   signal: AbortSignal | undefined,
 ): Promise<Array<Extract<ClientReport, { type: T }>> | null> {
   const replies = clients.map((child) => nextReport(child, reply, signal))
-  clients.forEach((child, index) => child.send(typeof command === 'function' ? command(index) : command))
+  clients.forEach((child, index) => child.send(typeof command === 'function' ? command(index) : command, ignoreSendError))
   const reports = await Promise.all(replies)
   return reports.includes(null) ? null : (reports as Array<Extract<ClientReport, { type: T }>>)
 }
@@ -258,12 +264,9 @@ export async function runConnectionRamp(options: RampOptions): Promise<RampResul
     if (aborted && signal?.aborted !== true) throw new Error('a client process ended during the run')
     return { baseline, steps, firstError, aborted }
   } finally {
-    for (const child of clients) if (child.connected) child.send({ type: 'close' } satisfies ClientCommand)
-    const timer = setTimeout(() => {
-      for (const child of clients) child.kill('SIGKILL')
-    }, 5000)
+    // A client closes its sockets and exits; one that died already has exited.
+    for (const child of clients) child.send({ type: 'close' } satisfies ClientCommand, ignoreSendError)
     await Promise.all(exited)
-    clearTimeout(timer)
   }
 }
 

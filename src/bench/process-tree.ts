@@ -30,12 +30,13 @@ export interface ProcessTreeSample {
   readonly cpuSeconds: ReadonlyMap<number, number>
 }
 
-function readOrNull(path: string): string | null {
+/** The file's text, or '' when it cannot be read. */
+function readOrEmpty(path: string): string {
   try {
     return readFileSync(path, 'latin1')
   } catch {
     // The process ended between listing and reading: it is no longer part of the tree.
-    return null
+    return ''
   }
 }
 
@@ -49,9 +50,8 @@ export function processTreePids(root: number): number[] {
   const children = new Map<number, number[]>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
-    const stat = readOrNull(`/proc/${entry}/stat`)
-    if (stat === null) continue
-    const parent = Number(statFields(stat)[1])
+    // A process gone meanwhile reads as '': its parent is NaN, no process's pid.
+    const parent = Number(statFields(readOrEmpty(`/proc/${entry}/stat`))[1])
     const list = children.get(parent) ?? []
     list.push(Number(entry))
     children.set(parent, list)
@@ -71,7 +71,7 @@ function kilobytes(text: string, field: string): number {
  * @throws NetservError `NETSERV_INVALID_ARGUMENT` when no process `root` exists
  */
 export function sampleProcessTree(root: number): ProcessTreeSample {
-  if (readOrNull(`/proc/${root}/stat`) === null) throw new NetservError(ErrorCode.INVALID_ARGUMENT, `no process ${root}`)
+  if (readOrEmpty(`/proc/${root}/stat`) === '') throw new NetservError(ErrorCode.INVALID_ARGUMENT, `no process ${root}`)
   return sampleProcesses(processTreePids(root))
 }
 
@@ -83,10 +83,10 @@ export function sampleProcesses(pids: readonly number[]): ProcessTreeSample {
   const found: number[] = []
   const cpuSeconds = new Map<number, number>()
   for (const pid of pids) {
-    const stat = readOrNull(`/proc/${pid}/stat`)
-    const status = readOrNull(`/proc/${pid}/status`)
-    const rollup = readOrNull(`/proc/${pid}/smaps_rollup`)
-    if (stat === null || status === null || rollup === null) continue
+    const stat = readOrEmpty(`/proc/${pid}/stat`)
+    const status = readOrEmpty(`/proc/${pid}/status`)
+    const rollup = readOrEmpty(`/proc/${pid}/smaps_rollup`)
+    if (stat === '' || status === '' || rollup === '') continue
     found.push(pid)
     rssBytes += kilobytes(status, 'VmRSS')
     pssBytes += kilobytes(rollup, 'Pss')
