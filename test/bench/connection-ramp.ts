@@ -13,6 +13,9 @@ import { processTreePids } from '../../src/bench/process-tree.js'
 import { openStream } from '../../src/push/open-stream.js'
 import { createServer } from '../../src/server/server.js'
 
+// Every case starts client processes that load the TypeScript source: slow on a busy machine.
+t.setTimeout(180_000)
+
 const CLIENT = fileURLToPath(new URL('../../src/bench/connection-client.ts', import.meta.url))
 
 async function listenNet(server: NetServer): Promise<number> {
