@@ -52,6 +52,16 @@ export function heartbeatsOnTime(step: RampStep, heartbeatMs: number): boolean {
   return step.maxGapMs <= heartbeatMs * ON_TIME_FACTOR
 }
 
+/** Whether every step's streams were on time; null with no step to judge. */
+export function allHeartbeatsOnTime(steps: readonly RampStep[], heartbeatMs: number): boolean | null {
+  return steps.length === 0 ? null : steps.every((step) => heartbeatsOnTime(step, heartbeatMs))
+}
+
+/** The verdict as a line of text. */
+export function heartbeatLine(onTime: boolean, heartbeatMs: number): string {
+  return `heartbeats (every ${heartbeatMs} ms): ${onTime ? 'on time at every step' : 'LATE at some step'}\n`
+}
+
 /** A share of a core as a percentage, `-` when unknown. */
 function percent(share: number): string {
   return Number.isFinite(share) ? `${(share * 100).toFixed(2)}%` : '-'

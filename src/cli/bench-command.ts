@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { connectionCost, costLines, heartbeatsOnTime, stepTable } from '../bench/connection-report.js'
+import { allHeartbeatsOnTime, connectionCost, costLines, heartbeatLine, stepTable } from '../bench/connection-report.js'
 import { runConnectionRamp, type RampProgress } from '../bench/connection-ramp.js'
 import { progressLine } from '../bench/progress-bar.js'
 import { renderLineChart } from '../bench/svg-chart.js'
@@ -128,8 +128,8 @@ async function runConnections(argv: readonly string[], io: CliIo): Promise<numbe
   io.out(stepTable(result, options['heartbeat-ms']))
   io.out(`\n${costLines(cost)}`)
   if (result.firstError !== null) io.out(`first refusal: ${result.firstError}\n`)
-  const onTime = options.mode === 'sse' && result.steps.length > 0 ? result.steps.every((step) => heartbeatsOnTime(step, options['heartbeat-ms'])) : null
-  if (onTime !== null) io.out(`heartbeats (every ${options['heartbeat-ms']} ms): ${onTime ? 'on time at every step' : 'LATE at some step'}\n`)
+  const onTime = options.mode === 'sse' ? allHeartbeatsOnTime(result.steps, options['heartbeat-ms']) : null
+  if (onTime !== null) io.out(heartbeatLine(onTime, options['heartbeat-ms']))
   if (options.json !== undefined) {
     const report = {
       label: options.label,
@@ -161,7 +161,7 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: 'benchmarks: connections (how many a server holds, what each costs)',
   manPage: MAN_PAGE,
-  run(argv: readonly string[], io: CliIo): Promise<number> {
+  async run(argv: readonly string[], io: CliIo): Promise<number> {
     const [what, ...rest] = argv
     if (what !== 'connections') throw usageError(what === undefined ? 'which benchmark? (connections)' : `unknown benchmark ${JSON.stringify(what)} (known: connections)`)
     return runConnections(rest, io)

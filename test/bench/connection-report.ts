@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { MemoryReading, RampResult, RampStep } from '../../src/bench/connection-ramp.js'
-import { connectionCost, costLines, heartbeatsOnTime, ON_TIME_FACTOR, stepTable } from '../../src/bench/connection-report.js'
+import { allHeartbeatsOnTime, connectionCost, costLines, heartbeatLine, heartbeatsOnTime, ON_TIME_FACTOR, stepTable } from '../../src/bench/connection-report.js'
 
 const KIB = 1024
 const baseline: MemoryReading = { rssBytes: 50 * KIB * KIB, pssBytes: 20 * KIB * KIB, ussBytes: 10 * KIB * KIB, heapBytes: 4 * KIB * KIB, processes: 1 }
@@ -54,6 +54,14 @@ t.test('heartbeatsOnTime: within the factor of the interval', async (t) => {
   t.ok(heartbeatsOnTime(step(1, 1, { maxGapMs: 1200 }), 1000))
   t.notOk(heartbeatsOnTime(step(1, 1, { maxGapMs: 1201 }), 1000))
   t.notOk(heartbeatsOnTime(step(1, 1, { maxGapMs: Number.NaN }), 1000), 'unknown is not on time')
+})
+
+t.test('allHeartbeatsOnTime and heartbeatLine: every step, or null without one', async (t) => {
+  t.equal(allHeartbeatsOnTime([step(1, 1, { maxGapMs: 900 }), step(2, 1, { maxGapMs: 1100 })], 1000), true)
+  t.equal(allHeartbeatsOnTime([step(1, 1, { maxGapMs: 900 }), step(2, 1, { maxGapMs: 2100 })], 1000), false)
+  t.equal(allHeartbeatsOnTime([], 1000), null)
+  t.equal(heartbeatLine(true, 25_000), 'heartbeats (every 25000 ms): on time at every step\n')
+  t.equal(heartbeatLine(false, 5), 'heartbeats (every 5 ms): LATE at some step\n')
 })
 
 t.test('stepTable: the baseline, then a row per step; unknowns as -', async (t) => {
