@@ -49,6 +49,7 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '2' },
     parallel: { type: 'string', default: '64' },
     lib: { type: 'string', default: join(root, 'lib') },
+    'hub-lib': { type: 'string', default: join(root, 'lib') },
     json: { type: 'string', default: join(root, 'bench/connections.json') },
     svg: { type: 'string', default: join(root, 'bench/connections.svg') },
     title: { type: 'string', default: '' },
@@ -355,7 +356,32 @@ ${sizing}
   }
 }
 
+/**
+ * `netserv hub --workers N` itself, from `--hub-lib` (a built tree that has the hub), an SSE
+ * subscription to /sub/bench. Its streams use the hub's own heartbeat interval (25 s, the
+ * default): run it with --heartbeat-ms 25000. No heap hook: RSS, PSS and USS only.
+ */
+const hubPeer: Peer = {
+  name: 'netserv-hub',
+  label: `netserv hub --workers ${workers} (SSE)`,
+  mode: 'sse',
+  path: '/sub/bench',
+  connections: connectionCount,
+  timeoutMs: 20_000,
+  available: () => (exists(join(resolve(options['hub-lib']), 'cli/hub-command.js')) ? null : `${options['hub-lib']} has no cli/hub-command.js: point --hub-lib at a built tree with the hub`),
+  async start() {
+    const port = await freePort()
+    const main = join(resolve(options['hub-lib']), 'cli/main.js')
+    const child = watch(spawn(process.execPath, [main, 'hub', '--port', String(port), '--workers', String(workers)], { stdio: ['ignore', 'ignore', 'inherit'] }))
+    await waitForPort(port, 'netserv hub', child, '/dev/null')
+    // The workers listen one by one: let them all come up before the baseline.
+    await sleep(2000)
+    return { pid: child.pid as number, port, stop: () => stopChild(child, 'SIGTERM') }
+  },
+}
+
 const PEERS: readonly Peer[] = [
+  hubPeer,
   nodePeer('netserv', 'netserv, 1 process (SSE)', 'netserv', 'sse', 0),
   nodePeer('netserv-cluster', `netserv, ${workers} workers (SSE)`, 'netserv', 'sse', workers),
   nodePeer('node:http', 'node:http (SSE)', 'node:http', 'sse', 0),

@@ -24,7 +24,9 @@ export interface LineChart {
 
 /** Distinct on white and for the common colour blindnesses (Okabe and Ito's palette), then black. */
 const COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#f0e442', '#000000']
-const MARGIN = { top: 40, right: 210, bottom: 50, left: 70 }
+const MARGIN = { top: 40, bottom: 50, left: 70 }
+/** Width of a legend character at the 12 px font, generously: the legend must not be cut. */
+const LEGEND_CHAR_PX = 7
 
 /**
  * Round tick values from 0 to at least `max`: steps of 1, 2 or 5 times a power of ten, about
@@ -59,7 +61,9 @@ const round = (value: number): string => String(Math.round(value * 10) / 10)
 export function renderLineChart(chart: LineChart): string {
   const width = chart.width ?? 760
   const height = chart.height ?? 440
-  const plotWidth = width - MARGIN.left - MARGIN.right
+  // The legend sits right of the plot, as wide as its longest label.
+  const marginRight = Math.max(100, 50 + LEGEND_CHAR_PX * Math.max(0, ...chart.series.map((series) => series.label.length)))
+  const plotWidth = width - MARGIN.left - marginRight
   const plotHeight = height - MARGIN.top - MARGIN.bottom
   const visible = chart.series.map((series) => series.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)))
   const all = visible.flat()

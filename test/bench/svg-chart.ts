@@ -47,12 +47,13 @@ t.test('renderLineChart: a document with one line and its points per series, and
   t.ok(svg.endsWith('</svg>\n'))
   t.match(svg, 'Memory &#60;per&#62; connection')
   t.match(svg, '>netserv &#38; co</text>')
-  // Plot area: x from 70 to 500 - 210 = 290, y from 40 to 300 - 50 = 250; ticks up to 100k and 200.
-  t.match(svg, '<polyline points="70,250 180,145 290,40" fill="none" stroke-width="2"/>', 'the first line, scaled')
+  // Plot area: x from 70 to 500 - (50 + 7 x 12 characters) = 366, y from 40 to 300 - 50 = 250;
+  // ticks up to 100k and 200.
+  t.match(svg, '<polyline points="70,250 218,145 366,40" fill="none" stroke-width="2"/>', 'the first line, scaled')
   t.equal(svg.match(/stroke-width="2"\/>/g)?.length, 1 + 3, 'no line for a single point; a legend stroke per series')
-  t.match(svg, '<circle cx="290" cy="197.5" r="3"/>', 'a lone point is drawn')
+  t.match(svg, '<circle cx="366" cy="197.5" r="3"/>', 'a lone point is drawn')
   t.notMatch(svg, /NaN|Infinity/, 'non-finite points are left out')
-  t.match(svg, '<circle cx="114" cy="239.5" r="3"/>', 'the one finite point of the gappy series')
+  t.match(svg, '<circle cx="129.2" cy="239.5" r="3"/>', 'the one finite point of the gappy series')
   t.match(svg, '>100k</text>')
   t.match(svg, '>200</text>')
   t.match(svg, /stroke="#0072b2"[^]*stroke="#d55e00"[^]*stroke="#009e73"/, 'a colour per series')
@@ -65,4 +66,5 @@ t.test('renderLineChart: no data still draws axes; colours cycle past the palett
   t.match(svg, '>1</text>', 'axes 0 to 1')
   t.equal(svg.match(/<g stroke="#0072b2"/g)?.length, 2, 'the ninth series takes the first colour again')
   t.notMatch(svg, '<circle')
+  t.match(svg, '<line x1="70" y1="390" x2="660" y2="390"', 'short labels: the legend takes its minimum, 100 px')
 })
