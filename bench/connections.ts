@@ -24,6 +24,8 @@
  * Each server runs alone, is measured through its pid (its whole process tree: RSS, PSS, USS
  * from /proc; V8 heap after forced gcs over IPC for the node peers), and is stopped after its
  * run. Rounds are interleaved across peers; the summary gives medians over the rounds.
+ * `--replot a.json,b.json` runs nothing: it prints the summary and draws the chart again from
+ * the runs of earlier invocations' JSON (several runs can share one chart).
  * Kernel memory: the machine's Slab (/proc/meminfo) before and after, over 2 sockets per
  * connection (both ends are on this machine), as a rough figure: other work moves it too.
  */
@@ -53,6 +55,7 @@ const { values: options } = parseArgs({
     json: { type: 'string', default: join(root, 'bench/connections.json') },
     svg: { type: 'string', default: join(root, 'bench/connections.svg') },
     title: { type: 'string', default: '' },
+    replot: { type: 'string', default: '' },
   },
 })
 const libDirectory = resolve(options.lib)
@@ -460,13 +463,18 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
-function printSummary(runs: readonly Run[], peers: readonly Peer[]): void {
-  const byPeer = (name: string): Run[] => runs.filter((run) => run.peer === name)
-  const floorOf = (mode: 'sse' | 'idle'): Run[] => byPeer(mode === 'sse' ? 'raw-net' : 'raw-net-idle')
+type PeerLabel = Pick<Peer, 'name' | 'label' | 'mode'>
+
+function printSummary(runs: readonly Run[], peers: readonly PeerLabel[]): void {
+  const byPeer = (peer: PeerLabel): Run[] => runs.filter((run) => run.peer === peer.name && run.label === peer.label)
+  const target = (run: Run): number => run.result.steps.at(-1)?.connections ?? 0
+  // The floor of a peer: the raw net runs of its mode at the same connection count.
+  const floorOf = (peer: PeerLabel, mine: readonly Run[]): Run[] =>
+    runs.filter((run) => run.peer.startsWith('raw-net') && run.mode === peer.mode && mine.some((own) => target(own) === target(run)))
   const ratio = (value: number, base: number): string => (Number.isFinite(value) && Number.isFinite(base) && base > 0 ? `${(value / base).toFixed(2)}x` : '-')
   const rows = peers.map((peer) => {
-    const mine = byPeer(peer.name)
-    const floor = floorOf(peer.mode)
+    const mine = byPeer(peer)
+    const floor = floorOf(peer, mine)
     const m = (pick: (run: Run) => number): number => median(mine.map(pick))
     const f = (pick: (run: Run) => number): number => median(floor.map(pick))
     const last = (run: Run) => run.result.steps.at(-1)
@@ -509,14 +517,15 @@ function printSummary(runs: readonly Run[], peers: readonly Peer[]): void {
   )
 }
 
-function writeChart(runs: readonly Run[], peers: readonly Peer[], path: string): void {
+function writeChart(runs: readonly Run[], peers: readonly PeerLabel[], path: string): void {
   const series = peers
     .map((peer) => {
-      const mine = runs.filter((run) => run.peer === peer.name)
+      const mine = runs.filter((run) => run.peer === peer.name && run.label === peer.label)
       if (mine.length === 0) return null
       // Per step, the median over rounds of private memory above the baseline.
       const points: Array<[number, number]> = [[0, 0]]
-      for (let step = 0; step < stepCount; step++) {
+      const steps = Math.max(...mine.map((run) => run.result.steps.length))
+      for (let step = 0; step < steps; step++) {
         const at = mine.map((run) => run.result.steps[step]).filter((value) => value !== undefined)
         if (at.length === 0) continue
         const x = median(at.map((value) => value.open))
@@ -530,7 +539,17 @@ function writeChart(runs: readonly Run[], peers: readonly Peer[], path: string):
   writeFileSync(path, renderLineChart({ title, xLabel: 'connections held', yLabel: 'MiB above baseline', series, width: 900, height: 480 }))
 }
 
+function replot(paths: string[]): void {
+  const runs: Run[] = paths.flatMap((path) => (JSON.parse(readFileSync(path, 'utf8')) as { runs: Run[] }).runs)
+  const peers: PeerLabel[] = []
+  for (const run of runs) if (!peers.some((peer) => peer.name === run.peer && peer.label === run.label)) peers.push({ name: run.peer, label: run.label, mode: run.mode })
+  printSummary(runs, peers)
+  writeChart(runs, peers, options.svg)
+  console.log(`\nwrote ${options.svg}`)
+}
+
 async function main(): Promise<void> {
+  if (options.replot !== '') return replot(options.replot.split(','))
   if (!exists(join(libDirectory, 'bench/connection-ramp.js'))) throw new Error(`${libDirectory} has no bench/connection-ramp.js: run \`npm run build\` first`)
   const names = options.peers.split(',').map((name) => name.trim())
   const peers: Peer[] = []
