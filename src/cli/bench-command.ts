@@ -4,10 +4,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import { allHeartbeatsOnTime, connectionCost, costLines, heartbeatLine, stepTable } from '../bench/connection-report.js'
-import { runConnectionRamp, type RampProgress } from '../bench/connection-ramp.js'
-import { progressLine } from '../bench/progress-bar.js'
-import { renderLineChart } from '../bench/svg-chart.js'
+import type { RampProgress } from '../bench/connection-ramp.js'
 import { formatCount } from '../bench/text-table.js'
 import type { Command, CliIo } from './command.js'
 import { parseFlags, usageError, type FlagSpecs } from './flags.js'
@@ -81,7 +78,7 @@ function parseConnectionsFlags(argv: readonly string[]) {
   return { ...flags, url, mode: flags.mode as 'sse' | 'idle', clients, steps, label: flags.label ?? flags.url }
 }
 
-function progressText(progress: RampProgress): string {
+function progressText(progress: RampProgress, progressLine: (done: number, total: number, label: string) => string): string {
   const where = `step ${progress.step}/${progress.steps}`
   const label = progress.phase === 'opening' ? `${where} opening, ${formatCount(progress.refused)} refused` : `${where} holding, ${Math.ceil(progress.holdLeftMs / 1000)} s left`
   return progressLine(progress.open, progress.target, label)
@@ -95,6 +92,13 @@ async function runConnections(argv: readonly string[], io: CliIo): Promise<numbe
     stoppedBy = signal
     controller.abort()
   })
+  // Loaded when a benchmark runs: every other command starts without them.
+  const [{ runConnectionRamp }, { allHeartbeatsOnTime, connectionCost, costLines, heartbeatLine, stepTable }, { progressLine }, { renderLineChart }] = await Promise.all([
+    import('../bench/connection-ramp.js'),
+    import('../bench/connection-report.js'),
+    import('../bench/progress-bar.js'),
+    import('../bench/svg-chart.js'),
+  ])
   let drawnAt = -Infinity
   let drawn = false
   const onProgress = (progress: RampProgress): void => {
@@ -102,7 +106,7 @@ async function runConnections(argv: readonly string[], io: CliIo): Promise<numbe
     if (now - drawnAt < PROGRESS_EVERY_MS) return
     drawnAt = now
     drawn = true
-    io.err(`\r${progressText(progress)}\x1b[K`)
+    io.err(`\r${progressText(progress, progressLine)}\x1b[K`)
   }
   let result
   try {
