@@ -25,7 +25,7 @@
  * from /proc; V8 heap after forced gcs over IPC for the node peers), and is stopped after its
  * run. Rounds are interleaved across peers; the summary gives medians over the rounds.
  * `--replot a.json,b.json` runs nothing: it prints the summary and draws the chart again from
- * the runs of earlier invocations' JSON (several runs can share one chart).
+ * the runs of earlier invocations' JSON (several runs can share one chart; `--peers` picks).
  * Kernel memory: the machine's Slab (/proc/meminfo) before and after, over 2 sockets per
  * connection (both ends are on this machine), as a rough figure: other work moves it too.
  */
@@ -457,7 +457,8 @@ async function runPeer(peer: Peer, round: number): Promise<Run> {
 }
 
 function median(values: readonly number[]): number {
-  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b)
+  // NaN (not measured) comes back from JSON as null: both are left out.
+  const sorted = values.filter((value) => typeof value === 'number' && !Number.isNaN(value)).sort((a, b) => a - b)
   if (sorted.length === 0) return Number.NaN
   const middle = sorted.length >> 1
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
@@ -539,8 +540,10 @@ function writeChart(runs: readonly Run[], peers: readonly PeerLabel[], path: str
   writeFileSync(path, renderLineChart({ title, xLabel: 'connections held', yLabel: 'MiB above baseline', series, width: 900, height: 480 }))
 }
 
-function replot(paths: string[]): void {
-  const runs: Run[] = paths.flatMap((path) => (JSON.parse(readFileSync(path, 'utf8')) as { runs: Run[] }).runs)
+function replot(paths: string[], names: readonly string[] | null): void {
+  const runs: Run[] = paths
+    .flatMap((path) => (JSON.parse(readFileSync(path, 'utf8')) as { runs: Run[] }).runs)
+    .filter((run) => names === null || names.includes(run.peer))
   const peers: PeerLabel[] = []
   for (const run of runs) if (!peers.some((peer) => peer.name === run.peer && peer.label === run.label)) peers.push({ name: run.peer, label: run.label, mode: run.mode })
   printSummary(runs, peers)
@@ -549,7 +552,8 @@ function replot(paths: string[]): void {
 }
 
 async function main(): Promise<void> {
-  if (options.replot !== '') return replot(options.replot.split(','))
+  // --peers given with --replot: only those peers (in the order of the files).
+  if (options.replot !== '') return replot(options.replot.split(','), process.argv.includes('--peers') ? options.peers.split(',') : null)
   if (!exists(join(libDirectory, 'bench/connection-ramp.js'))) throw new Error(`${libDirectory} has no bench/connection-ramp.js: run \`npm run build\` first`)
   const names = options.peers.split(',').map((name) => name.trim())
   const peers: Peer[] = []

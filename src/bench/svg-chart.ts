@@ -22,8 +22,12 @@ export interface LineChart {
   readonly height?: number
 }
 
-/** Distinct on white and for the common colour blindnesses (Okabe and Ito's palette), then black. */
-const COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#f0e442', '#000000']
+/**
+ * Okabe and Ito's palette (distinct on white and for the common colour blindnesses) without
+ * its pale yellow, then black and three of Tol's muted colours: eleven lines before a colour
+ * comes back.
+ */
+const COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000', '#882255', '#999933', '#888888', '#332288']
 const MARGIN = { top: 40, bottom: 50, left: 70 }
 /** Width of a legend character at the 12 px font, generously: the legend must not be cut. */
 const LEGEND_CHAR_PX = 7

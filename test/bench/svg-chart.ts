@@ -60,11 +60,11 @@ t.test('renderLineChart: a document with one line and its points per series, and
 })
 
 t.test('renderLineChart: no data still draws axes; colours cycle past the palette; default size', async (t) => {
-  const series = Array.from({ length: 9 }, (_, index) => ({ label: `s${index}`, points: [] }))
+  const series = Array.from({ length: 12 }, (_, index) => ({ label: `s${index}`, points: [] }))
   const svg = renderLineChart({ title: 't', xLabel: 'x', yLabel: 'y', series })
   t.match(svg, 'width="760" height="440"')
   t.match(svg, '>1</text>', 'axes 0 to 1')
-  t.equal(svg.match(/<g stroke="#0072b2"/g)?.length, 2, 'the ninth series takes the first colour again')
+  t.equal(svg.match(/<g stroke="#0072b2"/g)?.length, 2, 'the twelfth series takes the first colour again')
   t.notMatch(svg, '<circle')
   t.match(svg, '<line x1="70" y1="390" x2="660" y2="390"', 'short labels: the legend takes its minimum, 100 px')
 })
