@@ -2,7 +2,7 @@
  * `netserv bench connections`: how many connections a server holds and what each costs it
  * (../bench/connection-ramp.ts), against any HTTP server on this machine's loopback.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import type { RampProgress } from '../bench/connection-ramp.js'
 import { formatCount } from '../bench/text-table.js'
@@ -46,7 +46,7 @@ The connections come from several client processes, each bound to its own source
   flags: CONNECTIONS_FLAGS,
   sections: [
     ['SIGNALS', 'SIGINT, SIGTERM: stop at once, close every connection, report the steps done so far, exit 1.'],
-    ['EXIT STATUS', '    0   every step was run (refused or dropped connections and late heartbeats are results, not failures)\n    1   stopped by a signal, or the run failed (a client process died, no process PID)\n    2   bad usage: unknown option, bad value'],
+    ['EXIT STATUS', '    0   every step was run (refused or dropped connections and late heartbeats are results, not failures)\n    1   stopped by a signal, or the run failed (a client process died)\n    2   bad usage: unknown option, bad value, no process PID'],
     [
       'EXAMPLES',
       '    netserv hub --port 8080 &\n    netserv bench connections --url http://127.0.0.1:8080/sub/bench --server-pid $! \\\n        --connections 100000 --steps 5 --hold-ms 30000 --svg connections.svg',
@@ -74,6 +74,7 @@ function parseConnectionsFlags(argv: readonly string[]) {
     throw usageError(`${formatCount(flags.connections)} connections need at least ${Math.ceil(flags.connections / MAX_PER_CLIENT)} client processes (--clients): one holds at most ${formatCount(MAX_PER_CLIENT)}`)
   }
   if (flags['first-address'] + clients - 1 > 254) throw usageError(`--first-address ${flags['first-address']} leaves no source address for ${clients} client processes (127.0.1.1-254)`)
+  if (flags['server-pid'] !== undefined && !existsSync(`/proc/${flags['server-pid']}`)) throw usageError(`--server-pid: no process ${flags['server-pid']}`)
   const steps = Array.from({ length: flags.steps }, (_, index) => Math.round((flags.connections * (index + 1)) / flags.steps))
   return { ...flags, url, mode: flags.mode as 'sse' | 'idle', clients, steps, label: flags.label ?? flags.url }
 }

@@ -33,6 +33,7 @@ t.test('usage errors, each before anything starts', async (t) => {
     [['connections', '--url', 'http://127.0.0.1:8080/', '--connections', '3', '--steps', '4'], /--steps \(4\) must not exceed --connections \(3\)/],
     [['connections', '--url', 'http://127.0.0.1:8080/', '--connections', String(MAX_PER_CLIENT * 2), '--clients', '1'], /38,000 connections need at least 2 client processes/],
     [['connections', '--url', 'http://127.0.0.1:8080/', '--connections', '100000', '--first-address', '250'], /--first-address 250 leaves no source address for 6 client processes/],
+    [['connections', '--url', 'http://127.0.0.1:8080/', '--server-pid', String(2 ** 22)], /--server-pid: no process 4194304/],
     [['connections', '--url', 'http://127.0.0.1:8080/', '--hold'], /unknown option "--hold" \(did you mean --json\?\)|unknown option "--hold"/],
   ]
   for (const [argv, message] of cases) {
