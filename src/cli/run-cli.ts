@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { ErrorCode, NetservError } from '../errors.js'
+import { benchCommand } from './bench-command.js'
 import type { Command, CliIo } from './command.js'
 import { demoCommand } from './demo-command.js'
 import { echoCommand } from './echo-command.js'
@@ -15,7 +16,7 @@ import { usageError } from './flags.js'
 import { renderManPage } from './man-page.js'
 
 /** Every subcommand, in the order `netserv --help` lists them. */
-export const COMMANDS: readonly Command[] = [echoCommand, hubCommand, demoCommand]
+export const COMMANDS: readonly Command[] = [echoCommand, hubCommand, demoCommand, benchCommand]
 
 const HELP_FLAGS: ReadonlySet<string> = new Set(['-h', '--help'])
 

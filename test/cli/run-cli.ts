@@ -36,7 +36,7 @@ t.test('the real table: echo is listed, and is what COMMANDS holds', async (t) =
   const io = new FakeCliIo()
   t.equal(await runCli([], io), 0)
   t.match(io.stdout, /COMMANDS\n +echo +answer every request/)
-  t.strictSame(COMMANDS.map((command) => command.name), ['echo', 'hub', 'demo'])
+  t.strictSame(COMMANDS.map((command) => command.name), ['echo', 'hub', 'demo', 'bench'])
 })
 
 t.test('--version prints the version in package.json', async (t) => {
