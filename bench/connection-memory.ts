@@ -37,6 +37,7 @@ import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { kill, stopAll, watch } from './child-processes.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const serverScript = join(root, 'bench/peers/memory-server.js')
@@ -81,18 +82,6 @@ interface PerConnection {
   externalBytes: number
 }
 
-const children = new Set<ChildProcess>()
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  children.clear()
-}
-process.on('exit', killAll)
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAll()
-    process.exit(130)
-  })
-}
 
 /** Sends `message` and resolves with the child's next message of type `reply`. */
 function ask<T>(child: ChildProcess, message: object, reply: string, timeoutMs = 120_000): Promise<T> {
@@ -114,15 +103,7 @@ function ask<T>(child: ChildProcess, message: object, reply: string, timeoutMs =
 
 function start(script: string, args: string[], execArgv: string[]): ChildProcess {
   // execArgv given explicitly: the children must not inherit tsx's loader (it would sit in the heap).
-  const child = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  return child
-}
-
-function stop(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  children.delete(child)
+  return watch(fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
 }
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
@@ -165,8 +146,8 @@ async function measureOnce(kind: Kind, snapshotDirectory: string | null): Promis
     }
     return { baseline, held, snapshots }
   } finally {
-    stop(client)
-    stop(server)
+    kill(client)
+    kill(server)
   }
 }
 
@@ -300,5 +281,5 @@ function printSummary(results: Map<Kind, PerConnection[]>): void {
 try {
   await main()
 } finally {
-  killAll()
+  stopAll()
 }

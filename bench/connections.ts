@@ -29,13 +29,14 @@
  * Kernel memory: the machine's Slab (/proc/meminfo) before and after, over 2 sockets per
  * connection (both ends are on this machine), as a rough figure: other work moves it too.
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { has, stop, stopAll, watch } from './child-processes.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -79,33 +80,6 @@ const MAX_PER_CLIENT = 19_000
 const NCHAN_MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so'
 const APACHE_MODULES = '/usr/lib/apache2/modules'
 
-// --- processes: every one started here is stopped on every way out
-
-const children = new Set<ChildProcess>()
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  children.clear()
-}
-process.on('exit', killAll)
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAll()
-    process.exit(130)
-  })
-}
-function watch(child: ChildProcess): ChildProcess {
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  return child
-}
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((done) => child.once('exit', done))
-  child.kill(signal)
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  await exited
-  clearTimeout(timer)
-}
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms))
 
 function freePort(): Promise<number> {
@@ -202,14 +176,10 @@ function nodePeer(name: string, label: string, kind: string, mode: 'sse' | 'idle
             child.on('message', onMessage)
             child.send({ type: 'measure' })
           }),
-        stop: () => stopChild(child, 'SIGKILL'),
+        stop: () => stop(child, 'SIGKILL'),
       }
     },
   }
-}
-
-function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
 }
 
 function exists(path: string): boolean {
@@ -269,7 +239,7 @@ http {
       pid: master.pid as number,
       port,
       async stop() {
-        await stopChild(master, 'SIGTERM')
+        await stop(master, 'SIGTERM')
         rmSync(directory, { recursive: true, force: true })
       },
     }
@@ -351,7 +321,7 @@ ${sizing}
         pid: master.pid as number,
         port,
         async stop() {
-          await stopChild(master, 'SIGTERM')
+          await stop(master, 'SIGTERM')
           rmSync(directory, { recursive: true, force: true })
         },
       }
@@ -379,7 +349,7 @@ const hubPeer: Peer = {
     await waitForPort(port, 'netserv hub', child, '/dev/null')
     // The workers listen one by one: let them all come up before the baseline.
     await sleep(2000)
-    return { pid: child.pid as number, port, stop: () => stopChild(child, 'SIGTERM') }
+    return { pid: child.pid as number, port, stop: () => stop(child, 'SIGTERM') }
   },
 }
 
@@ -588,5 +558,5 @@ async function main(): Promise<void> {
 try {
   await main()
 } finally {
-  killAll()
+  stopAll()
 }

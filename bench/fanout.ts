@@ -49,6 +49,7 @@ import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { forgetStray, has, stop, stopAll, watch, watchStray } from './child-processes.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const serverScript = join(root, 'bench/peers/fanout-server.js')
@@ -118,53 +119,13 @@ function nowUs(): number {
 
 // --- processes: every one this harness starts is stopped on every way out
 
-const children = new Set<ChildProcess>()
-/** nginx worker pids: not our children, so killed by pid if the master did not take them along. */
-const strayPids = new Set<number>()
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  children.clear()
-  for (const pid of strayPids) {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      // Already gone.
-    }
-  }
-  strayPids.clear()
-}
-process.on('exit', killAll)
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAll()
-    process.exit(130)
-  })
-}
-
-function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
-}
 const pinned = has('taskset') && cpus().length >= 2
 /** Pins every thread of `pid` to `core`. */
 function pin(pid: number, core: number): void {
   if (pinned) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' })
 }
 
-function watch(child: ChildProcess): ChildProcess {
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  return child
-}
 
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((done) => child.once('exit', done))
-  child.kill(signal)
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
-  children.delete(child)
-}
 
 /** Sends `message` and resolves with the child's next message of type `reply`. */
 function ask<T>(child: ChildProcess, message: object | null, reply: string, timeoutMs = 120_000): Promise<T> {
@@ -289,7 +250,7 @@ async function startNodeServer(kind: Exclude<Kind, 'nchan'>): Promise<ServerUnde
     async profileStop(path) {
       await ask(child, { type: 'profile-stop', path }, 'profile', 60_000)
     },
-    stop: () => stopChild(child, 'SIGKILL'),
+    stop: () => stop(child, 'SIGKILL'),
   }
 }
 
@@ -365,7 +326,7 @@ async function startNchan(): Promise<ServerUnderTest> {
     worker = childPids(masterPid)[0] ?? 0
   }
   if (worker === 0) throw new Error('nginx started no worker in 5 s')
-  strayPids.add(worker)
+  watchStray(worker)
   // One socket: publishes reach nchan in order (two sockets let a later POST overtake).
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   // Up when the publisher answers.
@@ -398,7 +359,7 @@ async function startNchan(): Promise<ServerUnderTest> {
     },
     async stop() {
       agent.destroy()
-      await stopChild(master, 'SIGTERM')
+      await stop(master, 'SIGTERM')
       for (let i = 0; i < 50; i++) {
         try {
           process.kill(worker, 0)
@@ -412,7 +373,7 @@ async function startNchan(): Promise<ServerUnderTest> {
       } catch {
         // Gone with its master, as it should be.
       }
-      strayPids.delete(worker)
+      forgetStray(worker)
       rmSync(directory, { recursive: true, force: true })
     },
   }
@@ -471,7 +432,7 @@ async function openClients(port: number, total: number, firstSeq: number, messag
 async function closeClients(clients: readonly Client[]): Promise<void> {
   await Promise.all(clients.map(async (client) => {
     await ask(client.child, { type: 'close' }, 'closed', 30_000).catch(() => undefined)
-    await stopChild(client.child)
+    await stop(client.child)
   }))
 }
 
@@ -576,7 +537,7 @@ async function session(kind: Kind, extra: Extra = null): Promise<Session | null>
     }
     await sleep(300)
     await ask(warm, { type: 'close' }, 'closed')
-    await stopChild(warm)
+    await stop(warm)
     let baseline = await server.memory()
     for (let i = 0; i < 20 && baseline.subscribers !== 0; i++) {
       await sleep(100)
@@ -962,5 +923,5 @@ async function main(): Promise<void> {
 try {
   await main()
 } finally {
-  killAll()
+  stopAll()
 }

@@ -18,13 +18,14 @@
  * wrk is used when installed (it needs less CPU than autocannon for the same load), else the
  * autocannon devDependency.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { has, stopAll, watch } from './child-processes.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -86,23 +87,6 @@ const MODES: readonly Mode[] = [
   { name: `pipelined x${pipelineDepth}, ${connections} connections`, depth: pipelineDepth },
 ]
 
-const children = new Set<ChildProcess>()
-
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  children.clear()
-}
-process.on('exit', killAll)
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAll()
-    process.exit(130)
-  })
-}
-
-function has(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
-}
 
 const pinned = has('taskset') && cpus().length >= 2
 function onCore(core: number, argv: string[]): string[] {
@@ -114,8 +98,7 @@ const autocannonBin = join(root, 'node_modules', 'autocannon', 'autocannon.js')
 
 function startServer(peer: Peer): Promise<Running> {
   const [command, ...args] = onCore(0, [process.execPath, join(root, peer.script), '--port', '0', '--host', '127.0.0.1'])
-  const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-  children.add(child)
+  const child = watch(spawn(command as string, args, { stdio: ['ignore', 'pipe', 'inherit'] }))
   return new Promise((resolve, reject) => {
     let output = ''
     const timer = setTimeout(() => reject(new Error(`${peer.name} did not start in 10 s: ${output}`)), 10_000)
@@ -177,8 +160,7 @@ function cpuSeconds(pid: number | undefined): number {
 
 function run(argv: string[]): Promise<string> {
   const [command, ...args] = argv
-  const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
+  const child = watch(spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'] }))
   return new Promise((resolve, reject) => {
     let stdout = ''
     let stderr = ''
@@ -186,7 +168,6 @@ function run(argv: string[]): Promise<string> {
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.once('error', reject)
     child.once('exit', (code) => {
-      children.delete(child)
       if (code === 0) resolve(stdout)
       else reject(new Error(`${argv.join(' ')} exited with ${code}: ${stderr}${stdout}`))
     })
@@ -345,6 +326,6 @@ async function main(): Promise<void> {
 try {
   await main()
 } finally {
-  killAll()
+  stopAll()
   if (luaDirectory !== null) rmSync(luaDirectory, { recursive: true, force: true })
 }
