@@ -85,12 +85,7 @@ async function churn(port: number, count: number): Promise<void> {
 }
 
 async function settled(server: HostileChild): Promise<Measurement> {
-  let measured = await server.measure()
-  for (let i = 0; i < 200 && (measured.connectionCount !== 1 || measured.pushOpen !== 1); i++) {
-    await delay(50)
-    measured = await server.measure()
-  }
-  return measured
+  return server.settle((measured) => measured.connectionCount === 1 && measured.pushOpen === 1)
 }
 
 t.test(`${CONNECTIONS} connections opened and closed: memory, connections and descriptors back to the baseline`, async (t) => {

@@ -95,11 +95,7 @@ t.test('floods past the limits are answered with their status and closed', async
   })
 
   t.test('afterwards: only the subscriber is connected', async (t) => {
-    let measured = await server.measure()
-    for (let i = 0; i < 100 && measured.connectionCount !== 1; i++) {
-      await delay(50)
-      measured = await server.measure()
-    }
+    const measured = await server.settle((measured) => measured.connectionCount === 1)
     t.equal(measured.connectionCount, 1)
     t.equal(measured.pushOpen, 1)
   })

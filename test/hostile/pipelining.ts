@@ -33,12 +33,7 @@ async function pipelineUntilStalled(socket: Socket, request: string, stallMs: nu
 }
 
 async function connectionsBackTo(server: HostileChild, count: number): Promise<number> {
-  let measured = await server.measure()
-  for (let i = 0; i < 100 && measured.connectionCount !== count; i++) {
-    await delay(50)
-    measured = await server.measure()
-  }
-  return measured.connectionCount
+  return (await server.settle((measured) => measured.connectionCount === count)).connectionCount
 }
 
 t.test('a client that pipelines and never reads: the server stops reading, its memory stays bounded', async (t) => {

@@ -2,22 +2,12 @@
 // ended) or a reset (RST), while messages flow and while the server still holds frames it could
 // not write. Each stream ends ('aborted'), the counters come back, the memory too.
 import t from 'tap'
-import { startHostileServer, type HostileChild } from '../fixtures/hostile-child.js'
-import type { Measurement } from '../fixtures/hostile-server.js'
+import { startHostileServer } from '../fixtures/hostile-child.js'
 import { delay, RawClient, until } from '../fixtures/wire-client.js'
 
 const STREAMS = 200
 /** Heap the test may leave above its baseline after a full GC. */
 const TOLERANCE = 2 * 1024 * 1024
-
-async function settle(server: HostileChild, done: (measured: Measurement) => boolean): Promise<Measurement> {
-  let measured = await server.measure()
-  for (let i = 0; i < 200 && !done(measured); i++) {
-    await delay(50)
-    measured = await server.measure()
-  }
-  return measured
-}
 
 /** Opens `count` SSE streams and waits for each to have received a published message. */
 async function openStreams(port: number, count: number, target = '/events'): Promise<RawClient[]> {
@@ -39,7 +29,7 @@ t.test('push streams whose clients half-close or reset mid-stream end, and leave
       if (i % 2 === 0) client.socket.end()
       else client.socket.resetAndDestroy()
     })
-    const after = await settle(server, (measured) => measured.pushOpen === 1 && measured.connectionCount === 1)
+    const after = await server.settle((measured) => measured.pushOpen === 1 && measured.connectionCount === 1)
     t.equal(after.pushOpen, 1, 'every stream ended')
     t.equal(after.connectionCount, 1, 'every connection closed')
     t.equal((after.closeReasons.aborted ?? 0) - (baseline.closeReasons.aborted ?? 0), STREAMS, 'each one aborted')
@@ -52,7 +42,7 @@ t.test('push streams whose clients half-close or reset mid-stream end, and leave
     const clients = await Promise.all(Array.from({ length: 50 }, () => RawClient.connect(server.port, { allowHalfOpen: true })))
     for (const client of clients) client.end('GET /events HTTP/1.1\r\nHost: t\r\n\r\n')
     await Promise.all(clients.map((client) => client.whenClosed))
-    const after = await settle(server, (measured) => measured.pushOpen === 1 && measured.connectionCount === 1)
+    const after = await server.settle((measured) => measured.pushOpen === 1 && measured.connectionCount === 1)
     t.equal(after.pushOpen, 1)
     t.equal(after.connectionCount, 1)
     t.equal(after.requests - before.requests, 50, 'each was handled')
@@ -80,7 +70,7 @@ t.test('push streams whose clients half-close or reset mid-stream end, and leave
       if (i % 2 === 0) client.socket.end()
       else client.socket.resetAndDestroy()
     })
-    const after = await settle(server, (measured) => measured.pushOpen === 1 && measured.connectionCount === 1)
+    const after = await server.settle((measured) => measured.pushOpen === 1 && measured.connectionCount === 1)
     t.equal(after.pushOpen, 1, 'every stream ended')
     t.equal(after.connectionCount, 1, 'every connection closed')
     for (const client of clients) client.destroy()
