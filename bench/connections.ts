@@ -31,12 +31,12 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { has, stop, stopAll, watch } from './child-processes.js'
+import { freePort } from './free-port.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -82,16 +82,6 @@ const APACHE_MODULES = '/usr/lib/apache2/modules'
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms))
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer()
-    probe.once('error', fail)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => done(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
 
 function readLog(path: string): string {
   try {

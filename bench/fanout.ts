@@ -43,13 +43,13 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { forgetStray, has, stop, stopAll, watch, watchStray } from './child-processes.js'
+import { freePort } from './free-port.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const serverScript = join(root, 'bench/peers/fanout-server.js')
@@ -254,16 +254,6 @@ async function startNodeServer(kind: Exclude<Kind, 'nchan'>): Promise<ServerUnde
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => resolvePromise(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
 
 function nginxConfig(directory: string, port: number): string {
   return `load_module ${NCHAN_MODULE};
