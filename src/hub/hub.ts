@@ -4,7 +4,6 @@ import { PushMessage } from '../push/push-message.js'
 import type { PushStream, PushStreamOptions } from '../push/push-stream.js'
 import type { Request } from '../server/request.js'
 import type { Response } from '../server/response.js'
-import type { ErrorListener } from '../server/server.js'
 import { defaultWheel, type TimerWheel } from '../timers/timer-wheel.js'
 import { LocalBroker, type Broker, type BrokerMessage } from './broker.js'
 import { Channel, type ChannelSettings } from './channel.js'
@@ -17,6 +16,7 @@ import { compareMessageIds, formatMessageId, parseMessageId, type MessageId } fr
 import { positiveOption } from './positive-option.js'
 import { Subscription } from './subscription.js'
 import type { UserQueueOptions } from './user-queue.js'
+import { report, warn, type ErrorListener } from '../server/error-listener.js'
 
 /** What a client asks of a channel, for {@link HubOptions.authorize}. */
 export type HubAction = 'subscribe' | 'publish' | 'send'
@@ -161,12 +161,12 @@ export class Hub implements PollableHub {
       authorize: options.authorize,
       maxSendBytes: positiveOption(options.maxSendBytes, 4096, 'maxSendBytes'),
       stream: options.stream ?? {},
-      report: (error, request) => this.#report(error, request),
+      report: (error, request) => report(this.#onError, error, request),
     })
     this.broker = options.broker ?? new LocalBroker()
     this.#started = this.broker.start((message) => this.#deliver(message))
     // Reported once here; publish() still rejects with it.
-    this.#started.catch((error: unknown) => this.#report(error, null))
+    this.#started.catch((error: unknown) => report(this.#onError, error, null))
   }
 
   /** True once {@link close} was called. */
@@ -229,7 +229,7 @@ export class Hub implements PollableHub {
     }
     const nowMs = this.#wheel.now()
     const { messages, gap } = this.#collect(list, since, nowMs)
-    const subscription = new Subscription(stream, list, user, this.#counters, (error) => this.#report(error, stream.response.request))
+    const subscription = new Subscription(stream, list, user, this.#counters, (error) => report(this.#onError, error, stream.response.request))
     subscription.replay(messages, gap)
     this.#subscriptions.add(subscription)
     if (subscription.transport !== null) this.#counters.subscribers[subscription.transport]++
@@ -411,14 +411,14 @@ export class Hub implements PollableHub {
     if (this.#closing) return
     const id = parseMessageId(message.id)
     if (id === null || !isChannelName(message.channel) || (this.#lastId !== null && compareMessageIds(id, this.#lastId) <= 0)) {
-      this.#report(new NetservError(ErrorCode.INVALID_ARGUMENT, `the broker delivered a message with a bad or repeated id ${JSON.stringify(message.id)} on ${JSON.stringify(message.channel)}`), null)
+      report(this.#onError, new NetservError(ErrorCode.INVALID_ARGUMENT, `the broker delivered a message with a bad or repeated id ${JSON.stringify(message.id)} on ${JSON.stringify(message.channel)}`), null)
       return
     }
     let pushMessage: PushMessage
     try {
       pushMessage = new PushMessage({ data: message.data, id: message.id, event: message.event, contentType: message.contentType, channel: message.channel })
     } catch (error) {
-      this.#report(error, null)
+      report(this.#onError, error, null)
       return
     }
     this.#lastId = id
@@ -471,7 +471,7 @@ export class Hub implements PollableHub {
     try {
       return this.#channelSettings?.(name) ?? {}
     } catch (error) {
-      this.#report(error, null)
+      report(this.#onError, error, null)
       return {}
     }
   }
@@ -576,17 +576,7 @@ export class Hub implements PollableHub {
     }
   }
 
-  #report(error: unknown, request: Request | null): void {
-    try {
-      this.#onError(error, request)
-    } catch (thrown) {
-      warn(thrown)
-    }
-  }
 }
 
 function noop(): void {}
 
-function warn(error: unknown): void {
-  process.emitWarning(error instanceof Error ? error : new Error(String(error)))
-}

@@ -7,6 +7,7 @@ import { defaultWheel, type TimerWheel } from '../timers/timer-wheel.js'
 import { Connection, type ConnectionHost, type ConnectionSettings } from './connection.js'
 import type { Request } from './request.js'
 import type { Response } from './response.js'
+import { report, warn, type ErrorListener } from './error-listener.js'
 
 /** The application: called once per request, in order per connection, as soon as the head is in. */
 export type Handler = (this: void, request: Request, response: Response) => void | Promise<void>
@@ -14,8 +15,7 @@ export type Handler = (this: void, request: Request, response: Response) => void
 /** Takes over the socket of an `Upgrade` (or `CONNECT`) request; `head` is what followed it. */
 export type UpgradeHandler = (this: void, request: Request, socket: Socket, head: Buffer) => void
 
-/** Receives what a handler threw (with its request), and server-level failures (request null). */
-export type ErrorListener = (this: void, error: unknown, request: Request | null) => void
+export type { ErrorListener } from './error-listener.js'
 
 /** Options of {@link createServer}; the parser's limits are among them. */
 export interface ServerOptions extends RequestParserOptions {
@@ -71,10 +71,6 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
     throw new NetservError(ErrorCode.INVALID_ARGUMENT, `${name} must be a positive integer, got ${value}`)
   }
   return value
-}
-
-function warn(error: unknown): void {
-  process.emitWarning(error instanceof Error ? error : new Error(String(error)))
 }
 
 /**
@@ -184,7 +180,7 @@ export class Server implements ConnectionHost {
       try {
         listener()
       } catch (error) {
-        this.#report(error, null)
+        report(this.#onError, error, null)
       }
     }
     this.#shutdownListeners.clear()
@@ -233,7 +229,7 @@ export class Server implements ConnectionHost {
     } catch (error) {
       // Thrown from inside a socket event: reported like a handler's failure, never a crash.
       this.stats.handlerErrors++
-      this.#report(error, request)
+      report(this.#onError, error, request)
       socket.destroy()
     }
   }
@@ -278,7 +274,7 @@ export class Server implements ConnectionHost {
       return
     }
     this.stats.handlerErrors++
-    this.#report(error, request)
+    report(this.#onError, error, request)
     if (response.finished) return
     if (!response.headersSent) response.send(errorResponse(500, ErrorCode.HANDLER_FAILED))
     else response.socket.destroy()
@@ -292,16 +288,9 @@ export class Server implements ConnectionHost {
     this.stats.acceptErrors++
     const failure = new NetservError(ErrorCode.ACCEPT_FAILED, `accept failed: ${error.code ?? error.message}`)
     failure.cause = error
-    this.#report(failure, null)
+    report(this.#onError, failure, null)
   }
 
-  #report(error: unknown, request: Request | null): void {
-    try {
-      this.#onError(error, request)
-    } catch (thrown) {
-      warn(thrown)
-    }
-  }
 }
 
 function noop(): void {}
