@@ -119,6 +119,18 @@ interface Running {
   stop(): Promise<void>
 }
 
+/** nginx or Apache: a master started here, stopped with SIGTERM (it stops its workers), its files removed. */
+function foreignServer(master: ChildProcess, port: number, directory: string): Running {
+  return {
+    pid: master.pid as number,
+    port,
+    async stop() {
+      await stop(master, 'SIGTERM')
+      rmSync(directory, { recursive: true, force: true })
+    },
+  }
+}
+
 interface Peer {
   readonly name: string
   readonly label: string
@@ -225,14 +237,7 @@ http {
     const log = join(directory, 'error.log')
     const master = watch(spawn('nginx', ['-p', directory, '-c', config, '-e', log], { stdio: ['ignore', 'inherit', 'inherit'] }))
     await waitForPort(port, 'nginx', master, log)
-    return {
-      pid: master.pid as number,
-      port,
-      async stop() {
-        await stop(master, 'SIGTERM')
-        rmSync(directory, { recursive: true, force: true })
-      },
-    }
+    return foreignServer(master, port, directory)
   },
 }
 
@@ -307,14 +312,7 @@ ${sizing}
       await waitForPort(port, `apache ${mpm}`, master, log)
       // Let the start-up processes settle before the baseline.
       await sleep(2000)
-      return {
-        pid: master.pid as number,
-        port,
-        async stop() {
-          await stop(master, 'SIGTERM')
-          rmSync(directory, { recursive: true, force: true })
-        },
-      }
+      return foreignServer(master, port, directory)
     },
   }
 }
