@@ -40,6 +40,7 @@ t.test('the page loads with no error and each ticker panel receives quotes over 
       return [demo.panels[transport]?.count, document.querySelector(`#ticker-${transport} .count`).textContent]
     }, transport)
     t.equal(shownCount, String(count), `${transport}: its message count shown`)
+    t.match(await page.locator(`#ticker-${transport} .lag`).innerText(), /^\d+ ms$/, `${transport}: its lag shown`)
     const shown = await page.locator(`#ticker-${transport}`).innerText()
     for (const symbol of demo.ticker.symbols) t.match(shown, symbol, `${transport}: ${symbol} quoted`)
   }

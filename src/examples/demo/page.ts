@@ -60,7 +60,7 @@ export const PAGE_HTML = `<!doctype html>
 <body>
 <header><h1>netserv</h1><span>one raw-socket HTTP/1.1 engine, every push transport, one hub</span></header>
 <main>
-${tickerPanel('sse', 'Server-Sent Events', 'EventSource, with the chat and the figures')}
+${tickerPanel('sse', 'Server-Sent Events', 'EventSource, also the chat')}
 ${tickerPanel('longpoll', 'Long-poll', 'fetch loop')}
 ${tickerPanel('iframe', 'Forever-iframe', '&lt;script&gt; per message')}
 <section id="camera-panel"><h2>Camera <small>&lt;img&gt; on multipart/x-mixed-replace, PNG frames drawn by the server</small></h2>
