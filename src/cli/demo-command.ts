@@ -29,7 +29,7 @@ const MAN_PAGE: ManPage = {
     - a camera in Netscape's 1995 style: an <img> on a multipart/x-mixed-replace
       stream of PNG frames the server draws once a second;
     - a chat room on an interactive channel, with who is here;
-    - the server's figures from /stats.
+    - the server's figures (what /stats answers), pushed once a second.
 
 Open the page in several tabs or browsers: each is a subscriber of its own. Every hub endpoint (/sub, /pub, /send, /stats) is served too, so curl can watch or publish beside the page:
 

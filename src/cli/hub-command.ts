@@ -100,6 +100,7 @@ Every message gets a hub-wide id, <epoch>-<seq>. A subscriber that reconnects wi
     DELETE /pub/<ch>     end the channel's streams: {"closed":N}
     POST   /send/<ch>    a client's message, on --interactive channels (at most 4096 bytes)
     GET    /stats        JSON; Prometheus text with Accept: text/plain
+    GET    /netserv.js   the browser client (/netserv.classic.js: as a classic script)
 
 Errors are JSON, {"error":"NETSERV_...","message":"..."}, with the status they name.
 

@@ -2,6 +2,7 @@
  * What `netserv hub` runs: the hub and its server, served until a signal. Apart from
  * ./hub-command.ts (flags, help) so that only this command loads the hub.
  */
+import { clientScript } from '../client/client-script.js'
 import { ErrorCode } from '../errors.js'
 import { Hub, type HubOptions } from '../hub/hub.js'
 import type { Request } from '../server/request.js'
@@ -18,17 +19,22 @@ POST /pub/<channel>      publish the body (Authorization: Bearer <token>, or fro
 GET  /pub/<channel>      subscribers, retained, lastId        DELETE /pub/<channel>: end its streams
 POST /send/<channel>     a client's message, on interactive channels
 GET  /stats              counters (Accept: text/plain for Prometheus)
+GET  /netserv.js         the browser client, a module (/netserv.classic.js: a classic script)
 `
 
 /**
- * The hub and its server (not yet listening): the hub's paths, `/` a one-page index, 404
- * elsewhere. `onError` receives the failures of both.
+ * The hub and its server (not yet listening): the hub's paths, its browser client at
+ * `/netserv.js` (pages anywhere may load it from the hub they subscribe to), `/` a one-page
+ * index, 404 elsewhere. `onError` receives the failures of both.
  */
 export function hubServer(options: HubOptions, onError: ErrorListener): { hub: Hub; server: Server } {
   const hub = new Hub({ ...options, onError })
   const server = createServer({ onError }, (request: Request, response: Response) => {
     if (hub.handle(request, response)) return
-    if (request.path === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+    const readable = request.method === 'GET' || request.method === 'HEAD'
+    if (readable && request.path === '/netserv.js') return response.send(clientScript())
+    if (readable && request.path === '/netserv.classic.js') return response.send(clientScript('classic'))
+    if (readable && request.path === '/') {
       response.setHeader('Content-Type', 'text/plain; charset=utf-8')
       response.end(INDEX)
       return

@@ -53,6 +53,12 @@ export interface SubscribeOptions {
    * deliver every event whatever this says.
    */
   events?: string[]
+  /**
+   * Long-poll only: the `credentials` of its requests (fetch's, default `same-origin`).
+   * `omit` also puts them on connections of their own: browsers keep requests without
+   * credentials apart from the others, each kind with its own six connections per server.
+   */
+  credentials?: RequestCredentials
   onStatus?: (status: Status) => void
   /** The first reconnection waits between half this and this, in ms. Default 1000. */
   minRetryMs?: number
@@ -81,6 +87,8 @@ export interface SendOptions {
   event?: string
   /** Who sends, as the hub's `authorize` sees it (`?user=`). */
   user?: string
+  /** As {@link SubscribeOptions.credentials}. */
+  credentials?: RequestCredentials
 }
 
 type Callbacks = Record<string, (message: Message) => void>
@@ -207,7 +215,7 @@ function subscribe(
     const abort = new AbortController()
     const loop = async (): Promise<void> => {
       for (;;) {
-        const response = await fetch(url(), { cache: 'no-store', signal: abort.signal })
+        const response = await fetch(url(), { cache: 'no-store', credentials: options.credentials ?? 'same-origin', signal: abort.signal })
         if (response.status === 204) {
           lastId = response.headers.get('X-Netserv-Cursor') ?? lastId
         } else if (response.ok) {
@@ -287,7 +295,7 @@ async function send(
   try {
     response = await fetch(
       (options.url ?? '') + '/send/' + encodeURIComponent(channel) + '?' + query('event', options.event) + query('user', options.user),
-      { method: 'POST', body: data },
+      { method: 'POST', body: data, credentials: options.credentials ?? 'same-origin' },
     )
   } catch {
     throw Object.assign(new Error('netserv.send: the hub was not reached'), { status: 0 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { createServer as createNetServer } from 'node:net'
 import { hubCommand, hubSettings, HUB_FLAGS } from '../../src/cli/hub-command.js'
 import { runHub } from '../../src/cli/hub-server.js'
+import { clientScriptText } from '../../src/client/client-script.js'
 import { parseFlags } from '../../src/cli/flags.js'
 import { renderManPage } from '../../src/cli/man-page.js'
 import { runCli } from '../../src/cli/run-cli.js'
@@ -44,6 +45,14 @@ t.test('serves the hub; SIGINT ends streams properly and exits 0', async (t) => 
   t.equal(missing.status, 404)
   t.strictSame(jsonOf(missing), { error: ErrorCode.NOT_FOUND, message: 'nothing at /nothing' })
   t.equal((await request(port, 'POST', '/')).status, 404)
+  t.match(index.body.toString(), 'GET  /netserv.js')
+  const script = await request(port, 'GET', '/netserv.js')
+  t.equal(script.status, 200)
+  t.match(script.header('content-type'), /^text\/javascript/)
+  t.equal(script.body.toString(), clientScriptText('module'), 'the browser client, as the demo serves it')
+  const classic = await request(port, 'GET', '/netserv.classic.js')
+  t.equal(classic.body.toString(), clientScriptText('classic'), 'and its classic variant')
+  t.equal((await request(port, 'POST', '/netserv.js')).status, 404, 'read only')
   io.signal('SIGINT')
   const events = await stream.toEnd()
   t.strictSame(events.map((event) => event.data), [events[0]?.data, 'hi'], 'the stream ended with its last chunk')

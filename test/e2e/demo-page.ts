@@ -17,13 +17,18 @@ t.test('the page loads with no error and each ticker panel receives quotes over 
   await page.setViewportSize({ width: 1280, height: 860 })
   await page.goto(`${origin}/?name=alice`, { waitUntil: 'domcontentloaded' })
   await waitForQuotes(page, 20)
-  // One /stats answer after every panel is open, so the figures count them.
-  await waitForState(page, (state) => state.stats !== null && state.stats.subscribers.iframe >= 1 && state.stats.subscribers.longpoll >= 1, null)
+  // One figures update after every panel and the camera opened, so they count them.
+  await waitForState(
+    page,
+    (state) => state.stats !== null && state.stats.subscribers.iframe >= 1 && state.stats.subscribers.longpoll >= 1 && state.stats.subscribers.multipart >= 1,
+    null,
+  )
 
   const state = await pageState(page)
   for (const transport of TRANSPORTS) {
     const panel = state.panels[transport]
     t.equal(panel.state, 'open', `${transport}: open`)
+    t.equal(panel.transport, transport, `${transport}: over ${transport}`)
     t.ok(panel.ids.every((id) => /^\d+-\d+$/.test(id)), `${transport}: every quote has a hub id`)
     t.ok(panel.lagMs !== null && panel.lagMs >= 0, `${transport}: a lag is shown`)
     // Read in one go: quotes keep coming.
@@ -35,11 +40,14 @@ t.test('the page loads with no error and each ticker panel receives quotes over 
       return [demo.panels[transport]?.count, document.querySelector(`#ticker-${transport} .count`).textContent]
     }, transport)
     t.equal(shownCount, String(count), `${transport}: its message count shown`)
+    t.match(await page.locator(`#ticker-${transport} .lag`).innerText(), /^\d+ ms$/, `${transport}: its lag shown`)
     const shown = await page.locator(`#ticker-${transport}`).innerText()
     for (const symbol of demo.ticker.symbols) t.match(shown, symbol, `${transport}: ${symbol} quoted`)
   }
-  t.ok(state.stats !== null && state.stats.subscribers.sse >= 2, 'stats: the SSE panel and the chat (SSE by default)')
-  t.not(await page.locator('#stat-connections').innerText(), '-', 'the figures are shown')
+  t.equal(state.stats?.subscribers.sse, 1, 'stats: one SSE stream carries the panel, the chat and the figures')
+  t.match(await page.locator('#stat-connections').innerText(), /^\d+$/, 'the figures are shown')
+  await waitForState(page, () => /^\d+$/.test((globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('stat-rate').textContent), null)
+  t.pass('messages out per second, from two updates')
 
   await waitForCamera(page)
   saveArtifact('demo-page', await page.screenshot({ fullPage: true }))

@@ -2,8 +2,13 @@
  * The page's script, as the browser runs it (a JavaScript module in a string: no build step).
  * It imports the browser client from /netserv.js:
  *
- *   netserv.subscribe(channels, onMessage, { transport, user, since, onStatus }) -> { unsubscribe() }
+ *   netserv.subscribe(channels, onMessage, { transport, user, since, events, onStatus }) -> { unsubscribe() }
  *   netserv.send(channel, data, { user }) -> Promise
+ *
+ * A browser opens at most six HTTP/1.1 connections to one server, for all its tabs, so the
+ * page holds three: one subscription for the SSE panel, the chat, who is here and the
+ * figures; the forever-iframe; the camera. The long-polls and chat messages go without
+ * credentials (cookies), which browsers send over connections apart: two tabs fit.
  *
  * What it receives it also keeps in `window.demo` (ids per panel, chat lines, who is here),
  * so the end-to-end tests can read what the page saw.
@@ -12,19 +17,19 @@ export const PAGE_SCRIPT = String.raw`
 import * as netserv from '/netserv.js'
 
 const MAX_IDS = 2000
-const demo = { panels: {}, chat: { lines: [], present: [], transport: null, user: null }, stats: null }
+const RETRY = { minRetryMs: 250, maxRetryMs: 5000 }
+const demo = { panels: {}, chat: { lines: [], present: [], transport: null, user: null }, stats: null, camera: { opens: 1 } }
 window.demo = demo
 
 function $(selector, root) { return (root || document).querySelector(selector) }
 
-// The ticker, three times: the same channel through each transport, forced (no fallback).
-for (const transport of ['sse', 'longpoll', 'iframe']) {
+// A ticker panel: a row per symbol, the count of quotes and the lag of the last one.
+function tickerPanel(transport) {
   const root = $('#ticker-' + transport)
-  const panel = { ids: [], count: 0, lagMs: null, gaps: 0, opens: 0, state: 'connecting' }
+  const panel = { ids: [], count: 0, lagMs: null, gaps: 0, opens: 0, state: 'connecting', transport }
   demo.panels[transport] = panel
   const rows = {}
-  netserv.subscribe('quotes', (message) => {
-    if (message.event === 'gap') { panel.gaps++; return }
+  function quote(message) {
     const quote = JSON.parse(message.data)
     panel.count++
     panel.ids.push(message.id)
@@ -45,21 +50,30 @@ for (const transport of ['sse', 'longpoll', 'iframe']) {
     row.children[2].className = quote.change >= 0 ? 'up' : 'down'
     $('.count', root).textContent = panel.count
     $('.lag', root).textContent = panel.lagMs + ' ms'
-  }, {
-    transport,
-    minRetryMs: 250,
-    maxRetryMs: 5000,
-    onStatus(status) {
-      panel.state = status.state
-      if (status.state === 'open') panel.opens++
-      $('.state', root).textContent = status.state
-    },
+  }
+  function status(status) {
+    panel.state = status.state
+    panel.transport = status.transport
+    if (status.state === 'open') panel.opens++
+    $('.state', root).textContent = status.state + (status.transport === transport ? '' : ' (' + status.transport + ')')
+  }
+  return { quote, status, gap() { panel.gaps++ } }
+}
+
+// Long-poll and forever-iframe: the quotes alone, each through its transport (no fallback).
+for (const transport of ['longpoll', 'iframe']) {
+  const panel = tickerPanel(transport)
+  netserv.subscribe('quotes', (message) => (message.event === 'gap' ? panel.gap() : panel.quote(message)), {
+    ...RETRY, transport, credentials: 'omit', onStatus: panel.status,
   })
 }
 
-// The chat: a subscription with a user name (presence), and messages sent with netserv.send.
-let chat = null
-let chatLastId
+// SSE: one subscription to three channels, told apart by event type: quotes for the panel,
+// the chat (plain messages, join and leave) and the server's figures. No transport forced:
+// where SSE cannot work, the client falls back to long-poll, and this panel says so.
+const ssePanel = tickerPanel('sse')
+let subscription = null
+let lastId
 const lines = $('#messages')
 
 function line(html, text) {
@@ -71,33 +85,56 @@ function line(html, text) {
   if (atBottom) lines.scrollTop = lines.scrollHeight
 }
 
-function showPresence(event) {
-  const presence = JSON.parse(event.data)
-  demo.chat.present = presence.present
-  $('#present').textContent = presence.present.join(', ') || '-'
-  line('<span class="note"></span>', presence.user + (event.event === 'join' ? ' joined' : ' left'))
+function showSaid(message) {
+  let said
+  try { said = JSON.parse(message.data) } catch { said = { user: '?', text: message.data } }
+  demo.chat.lines.push({ user: String(said.user), text: String(said.text) })
+  line('<b></b> <span></span>', String(said.text))
+  lines.lastChild.firstChild.textContent = String(said.user)
 }
 
+// Who is here: the users with a stream open on chat. A long-poll is no stream: a page that
+// fell back to long-poll reads the chat but is not listed (README, "The demo").
+function showPresence(message) {
+  const presence = JSON.parse(message.data)
+  demo.chat.present = presence.present
+  $('#present').textContent = presence.present.join(', ') || '-'
+  line('<span class="note"></span>', presence.user + (message.event === 'join' ? ' joined' : ' left'))
+}
+
+// Messages out per second: the difference between two updates.
+let previousStats = null
+function showStats(message) {
+  const now = JSON.parse(message.data)
+  demo.stats = now
+  $('#stat-connections').textContent = now.connections
+  for (const transport of ['sse', 'longpoll', 'iframe', 'multipart']) $('#stat-' + transport).textContent = now.subscribers[transport]
+  if (previousStats !== null) $('#stat-rate').textContent = Math.round((now.messagesOut - previousStats.messagesOut) * 1000 / Math.max(1, now.time - previousStats.time))
+  previousStats = now
+}
+
+// The user name is part of the subscription (presence), so a rename subscribes again, since
+// the last id: nothing said or quoted meanwhile is missed.
 function join(name) {
-  if (chat !== null) chat.unsubscribe()
+  if (subscription !== null) subscription.unsubscribe()
   demo.chat.user = name
   $('#name').value = name
-  // since: a rename resubscribes, and misses nothing said meanwhile.
-  chat = netserv.subscribe('chat', (message) => {
-    if (message.id !== undefined) chatLastId = message.id
-    if (message.event === 'join' || message.event === 'leave') return showPresence(message)
-    if (message.event === 'gap') return
-    let said
-    try { said = JSON.parse(message.data) } catch { said = { user: '?', text: message.data } }
-    demo.chat.lines.push({ user: String(said.user), text: String(said.text) })
-    line('<b></b> <span></span>', String(said.text))
-    lines.lastChild.firstChild.textContent = String(said.user)
+  subscription = netserv.subscribe(['quotes', 'chat', 'stats'], (message) => {
+    if (message.id !== undefined) lastId = message.id
+    switch (message.event) {
+      case 'quote': return ssePanel.quote(message)
+      case 'stats': return showStats(message)
+      case 'join': case 'leave': return showPresence(message)
+      case 'gap': return ssePanel.gap()
+      default: return showSaid(message)
+    }
   }, {
+    ...RETRY,
     user: name,
-    since: chatLastId,
-    minRetryMs: 250,
-    maxRetryMs: 5000,
+    since: lastId,
+    events: ['quote', 'stats'],
     onStatus(status) {
+      ssePanel.status(status)
       demo.chat.transport = status.transport
       $('#chat-transport').textContent = '(' + status.transport + ', ' + status.state + ')'
     },
@@ -117,28 +154,31 @@ $('#chat-form').addEventListener('submit', (event) => {
   const text = $('#text').value.trim()
   if (text === '') return
   $('#text').value = ''
-  netserv.send('chat', JSON.stringify({ user: demo.chat.user, text }), { user: demo.chat.user }).catch((error) => {
+  netserv.send('chat', JSON.stringify({ user: demo.chat.user, text }), { user: demo.chat.user, credentials: 'omit' }).catch((error) => {
     line('<span class="note"></span>', 'not sent (' + error.message + ')')
   })
 })
 // ?name= in the page's address sets the first name; else a guest number.
 join(cleanName(new URLSearchParams(location.search).get('name') || '') || 'guest-' + Math.floor(Math.random() * 9000 + 1000))
 
-// The server's figures, once a second; messages out per second from the difference.
-let previous = null
-async function stats() {
-  try {
-    const response = await fetch('/stats', { cache: 'no-store' })
-    const now = await response.json()
-    demo.stats = now
-    $('#stat-connections').textContent = now.connections
-    for (const transport of ['sse', 'longpoll', 'iframe', 'multipart']) $('#stat-' + transport).textContent = now.subscribers[transport]
-    if (previous !== null) $('#stat-rate').textContent = Math.round((now.messagesOut - previous.value.messagesOut) * 1000 / (Date.now() - previous.at))
-    previous = { value: now, at: Date.now() }
-  } catch {
-    // The server is away (restarting): the next second tries again.
+// The camera. A browser fires no event when a multipart stream ends: the <img> keeps its last
+// frame. The clock in the picture moves every second, so a picture unchanged for 3 s means the
+// stream is gone (or never came): open it again, at a new URL so that no cache answers.
+const camera = $('#camera')
+const canvas = document.createElement('canvas')
+let lastPicture = ''
+setInterval(() => {
+  let picture = ''
+  if (camera.naturalWidth > 0) {
+    canvas.width = camera.naturalWidth
+    canvas.height = camera.naturalHeight
+    canvas.getContext('2d').drawImage(camera, 0, 0)
+    picture = canvas.toDataURL()
   }
-  setTimeout(stats, 1000)
-}
-stats()
+  if (picture === lastPicture) {
+    demo.camera.opens++
+    camera.src = '/sub/camera?transport=multipart&open=' + demo.camera.opens
+  }
+  lastPicture = picture
+}, 3000)
 `

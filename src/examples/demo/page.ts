@@ -4,7 +4,8 @@
  * `npm install && npm start` on a fresh clone must serve it with no build step of its own.
  *
  * Everything live on it comes from the hub through the browser client at /netserv.js, except
- * the camera: a plain `<img>` on a multipart stream, as in 1995.
+ * the camera: a plain `<img>` on a multipart stream, as in 1995 (the script reopens it when
+ * its picture stops changing).
  */
 import { PAGE_SCRIPT } from './page-script.js'
 
@@ -59,12 +60,12 @@ export const PAGE_HTML = `<!doctype html>
 <body>
 <header><h1>netserv</h1><span>one raw-socket HTTP/1.1 engine, every push transport, one hub</span></header>
 <main>
-${tickerPanel('sse', 'Server-Sent Events', 'EventSource')}
+${tickerPanel('sse', 'Server-Sent Events', 'EventSource, also the chat')}
 ${tickerPanel('longpoll', 'Long-poll', 'fetch loop')}
 ${tickerPanel('iframe', 'Forever-iframe', '&lt;script&gt; per message')}
 <section id="camera-panel"><h2>Camera <small>&lt;img&gt; on multipart/x-mixed-replace, PNG frames drawn by the server</small></h2>
 <img id="camera" src="/sub/camera?transport=multipart" alt="the server's camera: a clock and a price chart" width="256" height="144"></section>
-<section id="stats-panel"><h2>Server <small>/stats, every second</small></h2><dl id="stats">
+<section id="stats-panel"><h2>Server <small>hub.stats(), pushed every second</small></h2><dl id="stats">
 <dt>connections</dt><dd id="stat-connections">-</dd>
 <dt>SSE subscribers</dt><dd id="stat-sse">-</dd>
 <dt>long-poll subscribers</dt><dd id="stat-longpoll">-</dd>

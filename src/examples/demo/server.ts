@@ -1,5 +1,5 @@
 /**
- * The demo server, whole: one netserv server, one hub, and two publishers feeding it.
+ * The demo server, whole: one netserv server, one hub, and three publishers feeding it.
  *
  * ```
  * GET  /              the page (./page.ts)
@@ -8,7 +8,8 @@
  * GET  /sub/camera    PNG frames (multipart for <img>)  <- Camera publishes, one a second
  * GET  /sub/chat      the chat room, with presence
  * POST /send/chat     a chat message from a page        (the channel is interactive)
- * GET  /stats         the hub's figures
+ * GET  /sub/stats     the hub's figures                 <- published here, once a second
+ * GET  /stats         the same figures, on request
  * ```
  *
  * Everything but the page is the hub's own HTTP interface (`hub.handle`): the demo only says
@@ -22,12 +23,20 @@ import { Ticker } from './ticker.js'
 /** The chat room's channel: pages may send to it, and it tells who is here. */
 export const CHAT_CHANNEL = 'chat'
 
+/**
+ * The server's figures (`hub.stats()` and `time`, ms since the epoch) as event `stats`: pushed
+ * rather than fetched, so they come over a connection the page holds already.
+ */
+export const STATS_CHANNEL = 'stats'
+
 /** Options of {@link createDemo}; the defaults are the demo's, tests shorten them. */
 export interface DemoOptions {
   /** How often the ticker publishes a quote, in ms. Default 150. */
   tickerIntervalMs?: number
   /** How often the camera publishes a frame, in ms. Default 1000. */
   cameraIntervalMs?: number
+  /** How often the hub's figures are published on {@link STATS_CHANNEL}, in ms. Default 1000. */
+  statsIntervalMs?: number
   /** The hub's options, but for `channel` (the demo's own). */
   hub?: Omit<HubOptions, 'channel'>
 }
@@ -67,6 +76,11 @@ export function createDemo(options: DemoOptions = {}): Demo {
   const camera = new Camera({ symbol: ticker.symbols[0] as string, prices: ticker, intervalMs: options.cameraIntervalMs ?? 1000 })
   ticker.start(hub)
   camera.start(hub)
+  const stats = setInterval(() => {
+    const figures = JSON.stringify({ ...hub.stats(), time: Date.now() })
+    // A failed publish (the hub closing) costs one update; the next one tries again.
+    hub.publish(STATS_CHANNEL, figures, { event: 'stats', contentType: 'application/json' }).catch(() => {})
+  }, options.statsIntervalMs ?? 1000)
   return {
     server,
     hub,
@@ -75,6 +89,7 @@ export function createDemo(options: DemoOptions = {}): Demo {
     async close() {
       ticker.stop()
       camera.stop()
+      clearInterval(stats)
       await server.close({ deadlineMs: 1000 })
       await hub.close()
     },

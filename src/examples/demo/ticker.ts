@@ -1,6 +1,6 @@
 /**
  * The demo's stock ticker: simulated quotes for a few symbols, a random walk each, published
- * to a hub channel several times a second. Each message is JSON:
+ * to a hub channel several times a second, as event `quote`. Each message is JSON:
  *
  * ```
  * {"symbol":"ACME","price":101.37,"change":0.21,"time":1764201600123}
@@ -23,7 +23,7 @@ export interface Quote {
 
 /** Where quotes go: a `Hub`, or anything else with its `publish`. */
 export interface QuotePublisher {
-  publish(channel: string, data: string, options?: { contentType?: string }): Promise<unknown>
+  publish(channel: string, data: string, options?: { event?: string; contentType?: string }): Promise<unknown>
 }
 
 /** Options of a {@link Ticker}. */
@@ -41,6 +41,12 @@ export interface TickerOptions {
   /** The clock, ms since the epoch. Default Date.now. */
   readonly now?: () => number
 }
+
+/**
+ * The event type of every quote: a page whose one subscription also carries other channels
+ * (the demo's: the chat, the server's figures) tells them apart by it.
+ */
+export const QUOTE_EVENT = 'quote'
 
 /** The largest move of one quote: 0.8% up or down. */
 const MAX_STEP = 0.008
@@ -96,7 +102,7 @@ export class Ticker {
     this.stop()
     const tick = (): void => {
       // A failed publish (the hub closing) costs one quote; the next tick tries again.
-      publisher.publish(this.channel, JSON.stringify(this.next()), { contentType: 'application/json' }).catch(() => {})
+      publisher.publish(this.channel, JSON.stringify(this.next()), { event: QUOTE_EVENT, contentType: 'application/json' }).catch(() => {})
     }
     tick()
     this.#timer = setInterval(tick, this.#intervalMs)

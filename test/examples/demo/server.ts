@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { CHAT_CHANNEL, createDemo } from '../../../src/examples/demo/server.js'
+import { CHAT_CHANNEL, createDemo, STATS_CHANNEL } from '../../../src/examples/demo/server.js'
 import { decodePng } from '../../fixtures/png.js'
 import { until } from '../../fixtures/wire-client.js'
 
@@ -48,6 +48,27 @@ t.test('the ticker and the camera publish to the hub from the start', async (t) 
   t.match(bytes.toString('latin1', 0, png), /Content-Type: image\/png/, 'a part of type image/png')
   t.equal(decodePng(bytes.subarray(png, bytes.indexOf('IEND', png) + 8)).width, 256, 'holding a frame')
   await reader?.cancel()
+})
+
+t.test('the hub\'s figures are published on the stats channel, as event stats', async (t) => {
+  const { demo, origin } = await start(t, { statsIntervalMs: 20 })
+  await until(() => demo.hub.info(STATS_CHANNEL).retained >= 2, 5000, 'two updates')
+  const poll = await fetch(`${origin}/sub/${STATS_CHANNEL}?transport=longpoll&since=0-0`)
+  const body = (await poll.json()) as { messages: Array<{ event: string; data: string }> }
+  const [first, second] = body.messages
+  t.equal(first?.event, 'stats')
+  const figures = JSON.parse(first?.data ?? '{}') as Record<string, unknown>
+  t.match(figures, { connections: Number, subscribers: { sse: Number, longpoll: Number }, messagesOut: Number, time: Number })
+  t.ok((JSON.parse(second?.data ?? '{}') as { time: number }).time >= (figures.time as number), 'each with its time')
+})
+
+t.test('a figures update failing (the hub closed under it) is dropped, not thrown', async (t) => {
+  const demo = createDemo({ statsIntervalMs: 5 })
+  const published = demo.hub.stats().messagesIn
+  await demo.hub.close()
+  await new Promise((resolve) => setTimeout(resolve, 30))
+  t.equal(demo.hub.stats().messagesIn, published, 'nothing published into a closed hub')
+  await demo.close()
 })
 
 t.test('the chat channel is interactive, with presence; other channels are not', async (t) => {

@@ -10,10 +10,10 @@ function sequence(...values: number[]): () => number {
 
 /** Collects what a ticker publishes; `fail` makes every publish reject. */
 class Recorder implements QuotePublisher {
-  readonly published: Array<{ channel: string; quote: Quote; contentType: string | undefined }> = []
+  readonly published: Array<{ channel: string; quote: Quote; event: string | undefined; contentType: string | undefined }> = []
   fail = false
-  async publish(channel: string, data: string, options?: { contentType?: string }): Promise<unknown> {
-    this.published.push({ channel, quote: JSON.parse(data) as Quote, contentType: options?.contentType })
+  async publish(channel: string, data: string, options?: { event?: string; contentType?: string }): Promise<unknown> {
+    this.published.push({ channel, quote: JSON.parse(data) as Quote, event: options?.event, contentType: options?.contentType })
     if (this.fail) throw new Error('hub closed')
     return { id: String(this.published.length) }
   }
@@ -66,12 +66,12 @@ t.test('start publishes a quote at once and then every intervalMs, as JSON to it
   ticker.stop()
   const count = recorder.published.length
   t.strictSame(
-    recorder.published.slice(0, 4).map(({ channel, quote, contentType }) => [channel, quote.symbol, contentType]),
+    recorder.published.slice(0, 4).map(({ channel, quote, event, contentType }) => [channel, quote.symbol, event, contentType]),
     [
-      ['market', 'A', 'application/json'],
-      ['market', 'B', 'application/json'],
-      ['market', 'A', 'application/json'],
-      ['market', 'B', 'application/json'],
+      ['market', 'A', 'quote', 'application/json'],
+      ['market', 'B', 'quote', 'application/json'],
+      ['market', 'A', 'quote', 'application/json'],
+      ['market', 'B', 'quote', 'application/json'],
     ],
   )
   await new Promise((resolve) => setTimeout(resolve, 50))
