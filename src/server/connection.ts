@@ -224,7 +224,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
   // --- RequestParserHandler
 
   onRequestHead(head: RequestHead): void {
-    const request = new Request(head, this.socket)
+    const request = new Request(head, this)
     this.#reading = request
     if (!expectsContinue(head) && (head.contentLength > 0 || head.chunked)) {
       Connection.#setTimer(this, TIMER_BODY, this.#host.settings.bodyTimeoutMs)
@@ -237,7 +237,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
       this.#upgrade = request
       return
     }
-    const response = new ServerResponse(request, this)
+    const response = new ServerResponse(request)
     // A handler starts only while the socket takes output; otherwise it waits for 'drain'.
     if (this.#active === null && this.#queue === null && (this.#flags & OUTPUT_BLOCKED) === 0) {
       Connection.#activate(this, response)
@@ -543,7 +543,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     // Nobody takes upgrades: answer it as an ordinary request, then close (the parser has
     // stopped; whatever follows is another protocol).
     connection.#flags |= CLOSING
-    Connection.#activate(connection, new ServerResponse(request, connection))
+    Connection.#activate(connection, new ServerResponse(request))
   }
 
   static #fail(connection: Connection, error: ParserError | NetservError): void {

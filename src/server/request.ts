@@ -1,6 +1,6 @@
-import type { Socket } from 'node:net'
 import { ErrorCode, NetservError } from '../errors.js'
 import type { RequestHead } from '../parser/request-head.js'
+import type { ResponseChannel } from './response.js'
 
 /** Called with each body piece as it arrives; the Buffer is the caller's to keep. */
 export type BodyListener = (this: void, chunk: Buffer) => void
@@ -21,7 +21,8 @@ const COMPLETE = true
 export class Request {
   /** What the parser found: offsets into the socket's buffers. */
   readonly head: RequestHead
-  readonly #socket: Socket
+  /** The connection it came on, which carries its response too. */
+  readonly #channel: ResponseChannel
   #path: string | null = null
   #query: URLSearchParams | null = null
   /**
@@ -36,9 +37,17 @@ export class Request {
   #outcome: NetservError | typeof COMPLETE | null = null
   #waiters: Array<{ resolve(): void; reject(error: NetservError): void }> | null = null
 
-  constructor(head: RequestHead, socket: Socket) {
+  constructor(head: RequestHead, channel: ResponseChannel) {
     this.head = head
-    this.#socket = socket
+    this.#channel = channel
+  }
+
+  /**
+   * @internal The connection the request came on; its response writes through it (kept here,
+   * not in the response too: one field less for every request and response pair).
+   */
+  get channel(): ResponseChannel {
+    return this.#channel
   }
 
   /**
@@ -47,7 +56,7 @@ export class Request {
    * the peer was already gone.
    */
   get remoteAddress(): string {
-    return this.#socket.remoteAddress ?? ''
+    return this.#channel.socket.remoteAddress ?? ''
   }
 
   /** The method, an interned string such as `GET`. */

@@ -82,7 +82,6 @@ export class Response {
   /** The status code; settable until the head is sent. */
   status = 200
   readonly request: Request
-  readonly #channel: ResponseChannel
   /** name, value, name, value... in the order set. */
   #fields: string[] | null = null
   /**
@@ -97,9 +96,9 @@ export class Response {
   #closeListeners: ListenerList<ResponseCloseListener> = null
   #stream: StreamHooks | null = null
 
-  constructor(request: Request, channel: ResponseChannel) {
+  /** The request's channel carries the response too: no field of its own for it (see {@link Request.channel}). */
+  constructor(request: Request) {
     this.request = request
-    this.#channel = channel
   }
 
   /** True once the head has been written. */
@@ -119,7 +118,7 @@ export class Response {
 
   /** The socket underneath: for push streams and for reading the peer's address. */
   get socket(): Socket {
-    return this.#channel.socket
+    return this.request.channel.socket
   }
 
   /**
@@ -203,7 +202,7 @@ export class Response {
       if (bytes !== null && bytes.length > 0) Response.#writeBody(this, bytes)
     } else {
       if (bytes !== null && bytes.length > 0) Response.#writeBody(this, bytes)
-      if ((this.#flags & CHUNKED) !== 0) this.#channel.write(LAST_CHUNK)
+      if ((this.#flags & CHUNKED) !== 0) this.request.channel.write(LAST_CHUNK)
     }
     Response.#finish(this)
   }
@@ -218,11 +217,11 @@ export class Response {
     Response.#checkOpen(this)
     // head.keepAlive is already false for HTTP/1.0 unless it asked for keep-alive, and the
     // prebuilt keep-alive variant says Connection: keep-alive, which a 1.0 peer needs to see.
-    this.#flags = (this.request.head.keepAlive && this.#channel.canKeepAlive) ? this.#flags | KEEP_ALIVE : this.#flags & ~KEEP_ALIVE
+    this.#flags = (this.request.head.keepAlive && this.request.channel.canKeepAlive) ? this.#flags | KEEP_ALIVE : this.#flags & ~KEEP_ALIVE
     this.status = response.status
     this.#flags = (this.#flags & ~STATE_BITS) | STATE_STREAMING
     const isHead = this.request.head.methodIndex === HEAD_METHOD
-    this.#channel.write(isHead ? response.head((this.#flags & KEEP_ALIVE) !== 0) : response.buffer((this.#flags & KEEP_ALIVE) !== 0))
+    this.request.channel.write(isHead ? response.head((this.#flags & KEEP_ALIVE) !== 0) : response.buffer((this.#flags & KEEP_ALIVE) !== 0))
     Response.#finish(this)
   }
 
@@ -298,13 +297,13 @@ export class Response {
   /** @internal A frame of a push stream, already framed (and chunk-wrapped when needed). */
   writeStream(frame: Uint8Array): boolean {
     if ((this.#flags & STATE_BITS) !== STATE_STREAMING) return true
-    return this.#channel.writeNow(frame)
+    return this.request.channel.writeNow(frame)
   }
 
   /** @internal Ends a push stream with its last bytes (for chunked, they hold the last chunk). */
   endStream(last: Uint8Array | null): void {
     if ((this.#flags & STATE_BITS) !== STATE_STREAMING) return
-    if (last !== null) this.#channel.write(last)
+    if (last !== null) this.request.channel.write(last)
     Response.#finish(this)
   }
 
@@ -351,8 +350,8 @@ export class Response {
     const status = response.status
     const http11 = head.versionMinor === 1
     const noBody = (status >= 100 && status < 200) || status === 204 || status === 304
-    let keepAlive = head.keepAlive && response.#channel.canKeepAlive
-    const writer = response.#channel.headWriter
+    let keepAlive = head.keepAlive && response.request.channel.canKeepAlive
+    const writer = response.request.channel.headWriter
     writer.begin(status)
     const fields = response.#fields
     if (fields !== null) for (let i = 0; i < fields.length; i += 2) writer.header(fields[i] as string, fields[i + 1] as string)
@@ -375,7 +374,7 @@ export class Response {
     else if (!http11) writer.line(CONNECTION_KEEP_ALIVE)
     response.#flags = keepAlive ? response.#flags | KEEP_ALIVE : response.#flags & ~KEEP_ALIVE
     response.#flags = (response.#flags & ~STATE_BITS) | STATE_STREAMING
-    response.#channel.write(writer.end())
+    response.request.channel.write(writer.end())
     if (head.methodIndex === HEAD_METHOD || noBody) response.#declaredLength = 0
   }
 
@@ -389,7 +388,7 @@ export class Response {
       Response.#failLength(response)
     }
     response.#writtenBytes += length
-    const channel = response.#channel
+    const channel = response.request.channel
     if ((response.#flags & CHUNKED) === 0) return channel.write(bytes)
     channel.write(Buffer.from(length.toString(16) + '\r\n', 'latin1'))
     channel.write(bytes)
@@ -400,14 +399,14 @@ export class Response {
     const declared = response.#declaredLength
     if (declared >= 0 && response.#writtenBytes !== declared && response.request.head.methodIndex !== HEAD_METHOD) Response.#failLength(response)
     response.#flags = (response.#flags & ~STATE_BITS) | STATE_FINISHED
-    response.#channel.responseFinished((response.#flags & KEEP_ALIVE) !== 0)
+    response.request.channel.responseFinished((response.#flags & KEEP_ALIVE) !== 0)
     Response.#notifyClose(response, false)
   }
 
   static #failLength(response: Response): never {
     const declared = response.#declaredLength
     // The peer would read the next response from the wrong byte: the connection must go.
-    response.#channel.socket.destroy()
+    response.request.channel.socket.destroy()
     response.#flags = (response.#flags & ~STATE_BITS) | STATE_ABORTED
     Response.#notifyClose(response, true)
     throw new NetservError(ErrorCode.CONTENT_LENGTH_MISMATCH, `Content-Length was ${declared} but the body was not (${response.#writtenBytes} bytes so far)`)
