@@ -71,14 +71,15 @@ export const pushStats = {
  */
 const GAP_MESSAGE = new PushMessage({ data: '', event: 'gap' })
 
-// The stream's state in one small integer (#flags): the booleans, which timeout its wheel
-// entry stands for (it waits to beat, or for a drain), and why it ended.
-const TIMER_HEARTBEAT = 0
+// The stream's state in one small integer (#flags): the booleans (chunked among them), which
+// timeout its wheel entry stands for (TIMER_WRITE set: a drain; clear: the next silence
+// check), and why it ended.
 const TIMER_WRITE = 1
 const QUEUED = 1 << 1
 const WROTE_SINCE_CHECK = 1 << 2
 const CLOSED = 1 << 3
-const REASON_SHIFT = 4
+const CHUNKED = 1 << 4
+const REASON_SHIFT = 5
 const CLOSE_REASONS: readonly PushCloseReason[] = ['closed', 'aborted', 'slow-reader', 'write-timeout', 'shutdown']
 
 /**
@@ -122,6 +123,14 @@ function settingsOf(options: PushStreamOptions): StreamSettings {
   return settings
 }
 
+/** What a stream opened with maxStreamMs or maxStreamBytes keeps of its own. */
+interface StreamLimits {
+  /** When the stream must end, by the wheel's clock; Infinity for no time limit. */
+  readonly endsAtMs: number
+  /** Bytes written so far, against maxStreamBytes. */
+  streamBytes: number
+}
+
 /** Streams with queued frames, written out together once the current tick is over. */
 let dirty: PushStream[] = []
 let flushScheduled = false
@@ -154,16 +163,13 @@ function flushDirty(): void {
 export class PushStream extends WheelEntry implements StreamHooks {
   readonly response: Response
   readonly framing: Framing
-  /** Frames are chunk-wrapped (HTTP/1.1); false for a close-delimited HTTP/1.0 body. */
-  readonly chunked: boolean
   readonly #settings: StreamSettings
+  /** Only for a stream opened with maxStreamMs or maxStreamBytes: most have neither. */
+  readonly #limits: StreamLimits | null
   /**
-   * When the stream must end, by the wheel's clock (maxStreamMs); null for never (not
-   * Infinity: a double field holds a number object of its own in every stream).
+   * The booleans, the timer kind and the close reason (see above). Written since the last
+   * check from the start: the head was, just now.
    */
-  readonly #endsAtMs: number | null
-  #streamBytes = 0
-  /** Written since the last check from the start: the head was, just now. */
   #flags = WROTE_SINCE_CHECK
   #queue: Buffer[] | null = null
   #queuedBytes = 0
@@ -182,18 +188,19 @@ export class PushStream extends WheelEntry implements StreamHooks {
     this.response = response
     this.framing = framing
     this.#settings = settings
-    this.#endsAtMs = settings.maxStreamMs === Infinity ? null : settings.wheel.now() + settings.maxStreamMs
-    this.chunked = response.startStream(framing.headers, this)
+    this.#limits =
+      settings.maxStreamMs === Infinity && settings.maxStreamBytes === Infinity ? null : { endsAtMs: settings.wheel.now() + settings.maxStreamMs, streamBytes: 0 }
+    if (response.startStream(framing.headers, this)) this.#flags |= CHUNKED
     pushStats.opened++
     pushStats.open++
     if (response.finished) {
       // A HEAD request (head only) or a connection already gone: nothing to stream.
-      this.#finish(response.aborted ? 'aborted' : 'closed')
+      PushStream.#finish(this, response.aborted ? 'aborted' : 'closed')
       return
     }
     const preamble = framing.preambleFrame(this.chunked)
-    if (preamble !== null) this.#writeNow(preamble)
-    this.#scheduleCheck()
+    if (preamble !== null) PushStream.#writeNow(this, preamble)
+    PushStream.#scheduleCheck(this)
   }
 
   /** True once the stream has ended, for whatever reason. */
@@ -201,34 +208,9 @@ export class PushStream extends WheelEntry implements StreamHooks {
     return (this.#flags & CLOSED) !== 0
   }
 
-  get #timerKind(): number {
-    return this.#flags & TIMER_WRITE
-  }
-  set #timerKind(kind: number) {
-    this.#flags = (this.#flags & ~TIMER_WRITE) | kind
-  }
-  get #queued(): boolean {
-    return (this.#flags & QUEUED) !== 0
-  }
-  set #queued(on: boolean) {
-    this.#setFlag(QUEUED, on)
-  }
-  /** Written since the last silence check. */
-  get #wroteSinceCheck(): boolean {
-    return (this.#flags & WROTE_SINCE_CHECK) !== 0
-  }
-  set #wroteSinceCheck(on: boolean) {
-    this.#setFlag(WROTE_SINCE_CHECK, on)
-  }
-  get #closed(): boolean {
-    return (this.#flags & CLOSED) !== 0
-  }
-  /** Why it ended, once it has. */
-  get #closeReason(): PushCloseReason {
-    return CLOSE_REASONS[this.#flags >> REASON_SHIFT] as PushCloseReason
-  }
-  #setFlag(flag: number, on: boolean): void {
-    this.#flags = on ? this.#flags | flag : this.#flags & ~flag
+  /** Frames are chunk-wrapped (HTTP/1.1); false for a close-delimited HTTP/1.0 body. */
+  get chunked(): boolean {
+    return (this.#flags & CHUNKED) !== 0
   }
 
   /** Bytes queued and not yet handed to the socket. */
@@ -242,7 +224,7 @@ export class PushStream extends WheelEntry implements StreamHooks {
    * @throws NetservError when the message cannot be carried by this transport (see the framing)
    */
   send(message: PushMessage | PushMessageInit | string): boolean {
-    if (this.#closed) return false
+    if ((this.#flags & CLOSED) !== 0) return false
     const pushMessage = message instanceof PushMessage ? message : new PushMessage(typeof message === 'string' ? { data: message } : message)
     const frame = pushMessage.frame(this.framing, this.chunked)
     if (pushMessage.id !== undefined) this.lastId = pushMessage.id
@@ -254,19 +236,19 @@ export class PushStream extends WheelEntry implements StreamHooks {
    * false when closed or when the frame was dropped.
    */
   enqueue(frame: Buffer): boolean {
-    if (this.#closed) return false
+    if ((this.#flags & CLOSED) !== 0) return false
     if (frame.length === 0) return true
     ;(this.#queue ??= []).push(frame)
     this.#queuedBytes += frame.length
-    if (!this.#queued) {
-      this.#queued = true
+    if ((this.#flags & QUEUED) === 0) {
+      this.#flags |= QUEUED
       dirty.push(this)
       if (!flushScheduled) {
         flushScheduled = true
         setImmediate(flushDirty)
       }
     }
-    return this.#enforceCap()
+    return PushStream.#enforceCap(this)
   }
 
   /**
@@ -275,9 +257,9 @@ export class PushStream extends WheelEntry implements StreamHooks {
    * end on HTTP/1.0).
    */
   close(): void {
-    if (this.#closed) return
-    this.#writeQueue()
-    this.#end('closed')
+    if ((this.#flags & CLOSED) !== 0) return
+    PushStream.#writeQueue(this)
+    PushStream.#end(this, 'closed')
   }
 
   /**
@@ -296,8 +278,8 @@ export class PushStream extends WheelEntry implements StreamHooks {
    * birth), so a listener that removes the stream from a channel always runs.
    */
   onClose(listener: PushCloseListener): void {
-    if (this.#closed) {
-      listener(this.#closeReason, this)
+    if ((this.#flags & CLOSED) !== 0) {
+      listener(CLOSE_REASONS[this.#flags >> REASON_SHIFT] as PushCloseReason, this)
       return
     }
     this.#closeListeners = addListener(this.#closeListeners, listener)
@@ -305,27 +287,27 @@ export class PushStream extends WheelEntry implements StreamHooks {
 
   /** @internal Writes the queued frames, unless the socket is backed up. */
   flush(): void {
-    this.#queued = false
-    if (this.#closed || this.#queue === null) return
+    this.#flags &= ~QUEUED
+    if ((this.#flags & CLOSED) !== 0 || this.#queue === null) return
     if (this.response.socket.writableNeedDrain) {
-      this.#startWriteTimer()
+      PushStream.#startWriteTimer(this)
       return
     }
-    this.#writeQueue()
+    PushStream.#writeQueue(this)
   }
 
   /** @internal The socket drained: write what waited. */
   onWritable(): void {
-    if (this.#closed) return
-    if (this.#timerKind === TIMER_WRITE) this.#scheduleCheck()
-    this.#writeQueue()
+    if ((this.#flags & CLOSED) !== 0) return
+    if ((this.#flags & TIMER_WRITE) !== 0) PushStream.#scheduleCheck(this)
+    PushStream.#writeQueue(this)
   }
 
   /** @internal The server is closing: end properly. */
   onShutdown(): void {
-    if (this.#closed) return
-    this.#writeQueue()
-    this.#end('shutdown')
+    if ((this.#flags & CLOSED) !== 0) return
+    PushStream.#writeQueue(this)
+    PushStream.#end(this, 'shutdown')
   }
 
   /**
@@ -337,36 +319,40 @@ export class PushStream extends WheelEntry implements StreamHooks {
    * next one.)
    */
   onTimeout(): void {
-    if (this.#closed) return
-    if (this.#timerKind === TIMER_WRITE) {
-      this.#cut('write-timeout')
+    if ((this.#flags & CLOSED) !== 0) return
+    if ((this.#flags & TIMER_WRITE) !== 0) {
+      PushStream.#cut(this, 'write-timeout')
       return
     }
     const nowMs = this.#settings.wheel.now()
-    if (this.#endsAtMs !== null && nowMs >= this.#endsAtMs) {
+    const limits = this.#limits
+    if (limits !== null && nowMs >= limits.endsAtMs) {
       this.close()
       return
     }
-    const silent = !this.#wroteSinceCheck && this.#queue === null
+    const silent = (this.#flags & WROTE_SINCE_CHECK) === 0 && this.#queue === null
     // Cleared first: the heartbeat is a write, so the next check does not beat again.
-    this.#wroteSinceCheck = false
+    this.#flags &= ~WROTE_SINCE_CHECK
     if (silent) {
       const heartbeat = this.framing.heartbeatFrame(this.chunked)
-      if (heartbeat !== null) this.#writeNow(heartbeat)
+      if (heartbeat !== null) PushStream.#writeNow(this, heartbeat)
     }
-    this.#scheduleCheck(nowMs)
+    PushStream.#scheduleCheck(this, nowMs)
   }
 
-  #writeQueue(): void {
-    const queue = this.#queue
+  // The helpers below are static, not instance, private methods: those would give every
+  // stream a field more (the class's brand), for the stream's life (bench/RESULTS.md).
+
+  static #writeQueue(stream: PushStream): void {
+    const queue = stream.#queue
     if (queue === null) return
-    this.#queue = null
-    this.#queuedBytes = 0
-    const response = this.response
+    stream.#queue = null
+    stream.#queuedBytes = 0
+    const response = stream.response
     if (queue.length === 1) {
-      this.#account(queue[0] as Buffer)
-      if (!response.writeStream(queue[0] as Buffer)) this.#startWriteTimer()
-      this.#closeIfSpent()
+      PushStream.#account(stream, queue[0] as Buffer)
+      if (!response.writeStream(queue[0] as Buffer)) PushStream.#startWriteTimer(stream)
+      PushStream.#closeIfSpent(stream)
       return
     }
     // Several frames: one writev for all of them.
@@ -374,47 +360,49 @@ export class PushStream extends WheelEntry implements StreamHooks {
     socket.cork()
     let below = true
     for (let i = 0; i < queue.length; i++) {
-      this.#account(queue[i] as Buffer)
+      PushStream.#account(stream, queue[i] as Buffer)
       below = response.writeStream(queue[i] as Buffer)
     }
     socket.uncork()
-    if (!below) this.#startWriteTimer()
-    this.#closeIfSpent()
+    if (!below) PushStream.#startWriteTimer(stream)
+    PushStream.#closeIfSpent(stream)
   }
 
   /** The stream wrote its byte allowance: end it; the client comes back for more. */
-  #closeIfSpent(): void {
-    if (this.#streamBytes >= this.#settings.maxStreamBytes) this.#end('closed')
+  static #closeIfSpent(stream: PushStream): void {
+    const limits = stream.#limits
+    if (limits !== null && limits.streamBytes >= stream.#settings.maxStreamBytes) PushStream.#end(stream, 'closed')
   }
 
-  #writeNow(frame: Buffer): void {
-    this.#account(frame)
-    if (!this.response.writeStream(frame)) this.#startWriteTimer()
+  static #writeNow(stream: PushStream, frame: Buffer): void {
+    PushStream.#account(stream, frame)
+    if (!stream.response.writeStream(frame)) PushStream.#startWriteTimer(stream)
   }
 
-  #account(frame: Buffer): void {
+  static #account(stream: PushStream, frame: Buffer): void {
     pushStats.framesWritten++
     pushStats.bytesWritten += frame.length
-    this.#streamBytes += frame.length
-    this.#wroteSinceCheck = true
+    const limits = stream.#limits
+    if (limits !== null) limits.streamBytes += frame.length
+    stream.#flags |= WROTE_SINCE_CHECK
   }
 
   /** Keeps the socket buffer plus the queue under the cap; returns false if the newest frame did not survive. */
-  #enforceCap(): boolean {
-    const { maxUnwrittenBytes, dropOldest } = this.#settings
-    const unwritten = this.response.socket.writableLength + this.#queuedBytes
+  static #enforceCap(stream: PushStream): boolean {
+    const { maxUnwrittenBytes, dropOldest } = stream.#settings
+    const unwritten = stream.response.socket.writableLength + stream.#queuedBytes
     if (unwritten <= maxUnwrittenBytes) return true
     if (!dropOldest) {
-      this.#cut('slow-reader')
+      PushStream.#cut(stream, 'slow-reader')
       return false
     }
-    const queue = this.#queue as Buffer[]
+    const queue = stream.#queue as Buffer[]
     let over = unwritten - maxUnwrittenBytes
     let dropped = 0
     while (over > 0 && dropped < queue.length) {
       const frame = queue[dropped] as Buffer
       over -= frame.length
-      this.#queuedBytes -= frame.length
+      stream.#queuedBytes -= frame.length
       dropped++
     }
     queue.splice(0, dropped)
@@ -422,57 +410,58 @@ export class PushStream extends WheelEntry implements StreamHooks {
     // Still over, with every queued frame dropped: the excess is in the socket's own buffer
     // (the head, heartbeats and close frames are never queued); nothing can make room. Cut.
     if (over > 0) {
-      this.#cut('slow-reader')
+      PushStream.#cut(stream, 'slow-reader')
       return false
     }
     // Oldest first: the newest frame survived iff anything did.
     if (queue.length > 0) return true
-    this.#queue = null
+    stream.#queue = null
     return false
   }
 
-  #startWriteTimer(): void {
-    if (this.#timerKind === TIMER_WRITE || this.#closed) return
-    this.#timerKind = TIMER_WRITE
-    this.#settings.wheel.schedule(this, this.#settings.writeTimeoutMs)
+  static #startWriteTimer(stream: PushStream): void {
+    if ((stream.#flags & TIMER_WRITE) !== 0 || (stream.#flags & CLOSED) !== 0) return
+    stream.#flags |= TIMER_WRITE
+    stream.#settings.wheel.schedule(stream, stream.#settings.writeTimeoutMs)
   }
 
   /** The next silence check, or the end of the stream's time if that comes first. */
-  #scheduleCheck(nowMs = this.#settings.wheel.now()): void {
-    this.#timerKind = TIMER_HEARTBEAT
-    const { checkMs, wheel } = this.#settings
-    const endsAtMs = this.#endsAtMs
-    // At 0 when the time is already up (a stream backed up past its end): ends at the next tick.
-    wheel.schedule(this, endsAtMs === null ? checkMs : Math.max(0, Math.min(checkMs, endsAtMs - nowMs)), nowMs)
+  static #scheduleCheck(stream: PushStream, nowMs = stream.#settings.wheel.now()): void {
+    stream.#flags &= ~TIMER_WRITE
+    const { checkMs, wheel } = stream.#settings
+    const limits = stream.#limits
+    // At 0 when the time is already up (a stream backed up past its end): ends at the next
+    // tick. (With a byte limit alone, endsAtMs is Infinity: the check's delay.)
+    wheel.schedule(stream, limits === null ? checkMs : Math.max(0, Math.min(checkMs, limits.endsAtMs - nowMs)), nowMs)
   }
 
   /** A slow reader: the connection goes, a resumable client comes back from its last id. */
-  #cut(reason: PushCloseReason): void {
+  static #cut(stream: PushStream, reason: PushCloseReason): void {
     pushStats.slowReadersDropped++
-    this.#queue = null
-    this.#queuedBytes = 0
-    this.#finish(reason)
-    this.response.socket.destroy()
+    stream.#queue = null
+    stream.#queuedBytes = 0
+    PushStream.#finish(stream, reason)
+    stream.response.socket.destroy()
   }
 
-  #end(reason: PushCloseReason): void {
-    this.#finish(reason)
-    this.response.endStream(this.framing.closeFrame(this.chunked))
+  static #end(stream: PushStream, reason: PushCloseReason): void {
+    PushStream.#finish(stream, reason)
+    stream.response.endStream(stream.framing.closeFrame(stream.chunked))
   }
 
   /** @internal The connection closed under the stream. */
   onAborted(): void {
-    this.#finish('aborted')
+    PushStream.#finish(this, 'aborted')
   }
 
-  #finish(reason: PushCloseReason): void {
-    if (this.#closed) return
-    this.#flags = (this.#flags | CLOSED) | (CLOSE_REASONS.indexOf(reason) << REASON_SHIFT)
+  static #finish(stream: PushStream, reason: PushCloseReason): void {
+    if ((stream.#flags & CLOSED) !== 0) return
+    stream.#flags = (stream.#flags | CLOSED) | (CLOSE_REASONS.indexOf(reason) << REASON_SHIFT)
     pushStats.open--
-    this.#settings.wheel.cancel(this)
-    const listeners = this.#closeListeners
-    this.#closeListeners = null
-    callListeners(listeners, reason, this)
+    stream.#settings.wheel.cancel(stream)
+    const listeners = stream.#closeListeners
+    stream.#closeListeners = null
+    callListeners(listeners, reason, stream)
   }
 }
 

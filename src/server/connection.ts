@@ -51,13 +51,21 @@ const TIMER_LINGER = 4
 const TIMER_WRITE = 5
 const TIMER_BITS = 7
 
-// The connection's booleans, the other bits of #flags (see the accessors of the same names).
+// The connection's booleans, the other bits of #flags. Plain bit operations where they are
+// used, not private accessors: those (and private methods) give every connection a field
+// more, the class's brand (bench/RESULTS.md).
+/** No more requests will be read: the client half-closed, asked to close, or erred. */
 const CLOSING = 1 << 3
+/** The parser is executing (its state is not up to date). */
 const EXECUTING = 1 << 4
+/** #next is running; a call from inside it asks for another turn (NEXT_AGAIN). */
 const ADVANCING = 1 << 5
 const NEXT_AGAIN = 1 << 6
+/** The socket is corked until the tick ends. */
 const CORKED = 1 << 7
+/** A write went above the high-water mark and no 'drain' came since. */
 const OUTPUT_BLOCKED = 1 << 8
+/** The socket is paused: see #updateReading. */
 const READ_PAUSED = 1 << 9
 const CLOSED = 1 << 10
 
@@ -106,74 +114,14 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
   /** The request whose handler runs or whose response is being written. */
   #active: Response | null = null
   #queue: Response[] | null = null
-  /** Bytes the parser has not consumed yet (it was paused), from #pendingOffset. */
+  /**
+   * The bytes the parser has not consumed yet (it was paused), as a view of the rest of their
+   * chunk: a view made on the rare pause, rather than an offset field in every connection.
+   */
   #pending: Buffer | null = null
-  #pendingOffset = 0
   /** An error response to send once the responses before it are done. */
   #failure: ParserError | NetservError | null = null
   #upgrade: Request | null = null
-
-  get #timerKind(): number {
-    return this.#flags & TIMER_BITS
-  }
-  set #timerKind(kind: number) {
-    this.#flags = (this.#flags & ~TIMER_BITS) | kind
-  }
-  /** No more requests will be read: the client half-closed, asked to close, or erred. */
-  get #closing(): boolean {
-    return (this.#flags & CLOSING) !== 0
-  }
-  set #closing(on: boolean) {
-    this.#setFlag(CLOSING, on)
-  }
-  get #executing(): boolean {
-    return (this.#flags & EXECUTING) !== 0
-  }
-  set #executing(on: boolean) {
-    this.#setFlag(EXECUTING, on)
-  }
-  /** #next is running; a call from inside it asks for another turn (#nextAgain). */
-  get #advancing(): boolean {
-    return (this.#flags & ADVANCING) !== 0
-  }
-  set #advancing(on: boolean) {
-    this.#setFlag(ADVANCING, on)
-  }
-  get #nextAgain(): boolean {
-    return (this.#flags & NEXT_AGAIN) !== 0
-  }
-  set #nextAgain(on: boolean) {
-    this.#setFlag(NEXT_AGAIN, on)
-  }
-  get #corked(): boolean {
-    return (this.#flags & CORKED) !== 0
-  }
-  set #corked(on: boolean) {
-    this.#setFlag(CORKED, on)
-  }
-  /** A write went above the high-water mark and no 'drain' came since. */
-  get #outputBlocked(): boolean {
-    return (this.#flags & OUTPUT_BLOCKED) !== 0
-  }
-  set #outputBlocked(on: boolean) {
-    this.#setFlag(OUTPUT_BLOCKED, on)
-  }
-  /** The socket is paused: see #updateReading. */
-  get #readPaused(): boolean {
-    return (this.#flags & READ_PAUSED) !== 0
-  }
-  set #readPaused(on: boolean) {
-    this.#setFlag(READ_PAUSED, on)
-  }
-  get #closed(): boolean {
-    return (this.#flags & CLOSED) !== 0
-  }
-  set #closed(on: boolean) {
-    this.#setFlag(CLOSED, on)
-  }
-  #setFlag(flag: number, on: boolean): void {
-    this.#flags = on ? this.#flags | flag : this.#flags & ~flag
-  }
 
   constructor(socket: Socket, host: ConnectionHost) {
     super()
@@ -188,7 +136,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     socket.on('close', socketOnClose)
     socket.on('drain', socketOnDrain)
     // The first head must arrive within the header timeout of the accept.
-    this.#setTimer(TIMER_HEADER, host.settings.headerTimeoutMs)
+    Connection.#setTimer(this, TIMER_HEADER, host.settings.headerTimeoutMs)
   }
 
   get headWriter(): HeadWriter {
@@ -203,7 +151,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
    */
   get canKeepAlive(): boolean {
     if (this.#queue !== null || this.#failure !== null || this.#upgrade !== null) return true
-    return !this.#closing && !this.#host.closing
+    return (this.#flags & CLOSING) === 0 && !this.#host.closing
   }
 
   // --- ResponseChannel
@@ -215,12 +163,12 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
    * the high-water mark.
    */
   write(chunk: Uint8Array): boolean {
-    if (!this.#corked) {
-      this.#corked = true
+    if ((this.#flags & CORKED) === 0) {
+      this.#flags |= CORKED
       this.socket.cork()
       process.nextTick(flushConnection, this)
     }
-    return this.#toSocket(chunk)
+    return Connection.#toSocket(this, chunk)
   }
 
   /**
@@ -228,22 +176,22 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
    * after anything this tick already wrote.
    */
   writeNow(chunk: Uint8Array): boolean {
-    return this.#toSocket(chunk)
+    return Connection.#toSocket(this, chunk)
   }
 
   /** @internal The tick is over: what it wrote leaves now. */
   flush(): void {
-    if (!this.#corked) return
-    this.#corked = false
+    if ((this.#flags & CORKED) === 0) return
+    this.#flags &= ~CORKED
     this.socket.uncork()
   }
 
-  #toSocket(chunk: Uint8Array): boolean {
-    const below = this.socket.write(chunk)
-    if (!below && !this.#outputBlocked) {
-      this.#outputBlocked = true
-      this.#updateReading()
-      this.#armWriteTimeout()
+  static #toSocket(connection: Connection, chunk: Uint8Array): boolean {
+    const below = connection.socket.write(chunk)
+    if (!below && (connection.#flags & OUTPUT_BLOCKED) === 0) {
+      connection.#flags |= OUTPUT_BLOCKED
+      Connection.#updateReading(connection)
+      Connection.#armWriteTimeout(connection)
     }
     return below
   }
@@ -254,9 +202,9 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
    * it, forever. The other timeouts end a backed-up connection their own way (its socket is
    * not read: a head or body cannot arrive); a push stream has its own write timeout.
    */
-  #armWriteTimeout(): void {
-    if (this.#outputBlocked && this.#timerKind === TIMER_NONE && this.#active?.heldOpen !== true) {
-      this.#setTimer(TIMER_WRITE, this.#host.settings.writeTimeoutMs)
+  static #armWriteTimeout(connection: Connection): void {
+    if ((connection.#flags & OUTPUT_BLOCKED) !== 0 && (connection.#flags & TIMER_BITS) === TIMER_NONE && connection.#active?.heldOpen !== true) {
+      Connection.#setTimer(connection, TIMER_WRITE, connection.#host.settings.writeTimeoutMs)
     }
   }
 
@@ -266,24 +214,24 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     this.#active = null
     if (!keepAlive) {
       // It said Connection: close, or its body ends with the connection: nothing may follow.
-      this.#closing = true
+      this.#flags |= CLOSING
       this.#failure = null
-      this.#dropWaiting(abortedError())
-      this.#endSocket()
+      Connection.#dropWaiting(this, abortedError())
+      Connection.#endSocket(this)
       return
     }
-    this.#next()
+    Connection.#next(this)
   }
 
   // --- RequestParserHandler
 
   onRequestHead(head: RequestHead): void {
-    const request = new Request(head, this.socket)
+    const request = new Request(head, this)
     this.#reading = request
     if (!expectsContinue(head) && (head.contentLength > 0 || head.chunked)) {
-      this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
+      Connection.#setTimer(this, TIMER_BODY, this.#host.settings.bodyTimeoutMs)
     } else {
-      this.#setTimer(TIMER_NONE, 0)
+      Connection.#setTimer(this, TIMER_NONE, 0)
     }
     if (head.upgrade) {
       // Held back: the handler (or the upgrade callback) runs once the message is complete
@@ -291,32 +239,32 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
       this.#upgrade = request
       return
     }
-    const response = new ServerResponse(request, this)
+    const response = new ServerResponse(request)
     // A handler starts only while the socket takes output; otherwise it waits for 'drain'.
-    if (this.#active === null && this.#queue === null && !this.#outputBlocked) {
-      this.#activate(response)
+    if (this.#active === null && this.#queue === null && (this.#flags & OUTPUT_BLOCKED) === 0) {
+      Connection.#activate(this, response)
     } else {
       ;(this.#queue ??= []).push(response)
       if (this.#queue.length >= this.#host.settings.maxPipelinedRequests) this.#parser?.pause()
     }
-    if (this.#outputBlocked) this.#parser?.pause()
+    if ((this.#flags & OUTPUT_BLOCKED) !== 0) this.#parser?.pause()
   }
 
   onRequestBody(chunk: Buffer, start: number, end: number): void {
-    if (this.#timerKind === TIMER_BODY) this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
+    if ((this.#flags & TIMER_BITS) === TIMER_BODY) Connection.#setTimer(this, TIMER_BODY, this.#host.settings.bodyTimeoutMs)
     ;(this.#reading as Request).pushBody(chunk, start, end)
   }
 
   onRequestComplete(head: RequestHead): void {
     const request = this.#reading as Request
     this.#reading = null
-    if (this.#timerKind === TIMER_BODY) {
-      this.#setTimer(TIMER_NONE, 0)
-      this.#armWriteTimeout()
+    if ((this.#flags & TIMER_BITS) === TIMER_BODY) {
+      Connection.#setTimer(this, TIMER_NONE, 0)
+      Connection.#armWriteTimeout(this)
     }
-    if (!head.keepAlive) this.#closing = true
+    if (!head.keepAlive) this.#flags |= CLOSING
     // Closing: the body in flight was the last thing read; nothing after it is parsed.
-    if (this.#closing) this.#parser?.pause()
+    if ((this.#flags & CLOSING) !== 0) this.#parser?.pause()
     request.finishBody()
     // Most often its handler ran, and opened a stream, before this point (the head alone starts it).
     const active = this.#active
@@ -329,8 +277,8 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
   onData(chunk: Buffer): void {
     // Closing (a failure or a timeout sets it too): no more requests; what comes is read and
     // dropped, except the rest of a body in flight, whose request is still to be answered.
-    if (this.#closing && this.#reading === null) return
-    this.#feed(chunk, 0)
+    if ((this.#flags & CLOSING) !== 0 && this.#reading === null) return
+    Connection.#feed(this, chunk, 0)
   }
 
   /** @internal The client sent FIN: answer what it asked, then close. */
@@ -344,11 +292,11 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     const parser = this.#parser
     const failedBefore = parser !== null && parser.error !== null
     const error = parser === null ? null : parser.finish()
-    this.#closing = true
+    this.#flags |= CLOSING
     // A request cut short by the FIN is a parser rejection like any other: answered with its
     // status (400 NETSERV_UNEXPECTED_EOF) after the answers before it.
-    if (error !== null && !failedBefore) this.#fail(error)
-    else if (this.#active === null && this.#queue === null) this.#endSocket()
+    if (error !== null && !failedBefore) Connection.#fail(this, error)
+    else if (this.#active === null && this.#queue === null) Connection.#endSocket(this)
   }
 
   /**
@@ -356,17 +304,17 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
    * never after end(), the one other place that clears it.
    */
   onDrain(): void {
-    this.#outputBlocked = false
-    if (this.#timerKind === TIMER_WRITE) this.#setTimer(TIMER_NONE, 0)
+    this.#flags &= ~OUTPUT_BLOCKED
+    if ((this.#flags & TIMER_BITS) === TIMER_WRITE) Connection.#setTimer(this, TIMER_NONE, 0)
     this.#active?.drained()
-    this.#next()
-    this.#updateReading()
+    Connection.#next(this)
+    Connection.#updateReading(this)
   }
 
   /** @internal The socket is gone: settle everything that waited on it. */
   onClose(): void {
-    this.#closed = true
-    this.#setTimer(TIMER_NONE, 0)
+    this.#flags |= CLOSED
+    Connection.#setTimer(this, TIMER_NONE, 0)
     const aborted = abortedError()
     this.#reading?.abort(aborted)
     const active = this.#active
@@ -375,27 +323,27 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
       active.request.abort(aborted)
       active.abort()
     }
-    this.#dropWaiting(aborted)
+    Connection.#dropWaiting(this, aborted)
     this.#pending = null
     this.#host.connectionClosed(this)
   }
 
   /** @internal The wheel entry came due. */
   onTimeout(): void {
-    const kind = this.#timerKind
-    this.#timerKind = TIMER_NONE
+    const kind = this.#flags & TIMER_BITS
+    this.#flags &= ~TIMER_BITS
     if (kind === TIMER_IDLE || kind === TIMER_LINGER || kind === TIMER_WRITE) {
       this.socket.destroy()
       return
     }
     // Header or body timeout: answer 408 if nothing is being answered, then close.
     const error = new NetservError(ErrorCode.REQUEST_TIMEOUT, kind === TIMER_HEADER ? 'Request head not received in time' : 'Request body not received in time', 408)
-    this.#closing = true
+    this.#flags |= CLOSING
     this.#reading?.abort(error)
     this.#reading = null
     if (this.#active === null && this.#queue === null) {
       this.write(errorResponse(408, error.code).buffer(false))
-      this.#endSocket()
+      Connection.#endSocket(this)
     } else {
       this.socket.destroy()
     }
@@ -406,50 +354,48 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
    * streams are ended by their own close hooks (the server calls them).
    */
   shutdown(): void {
-    this.#closing = true
+    this.#flags |= CLOSING
     const active = this.#active
-    if (active === null && this.#queue === null) this.#endSocket()
+    if (active === null && this.#queue === null) Connection.#endSocket(this)
     // A push stream ends itself (its terminator, its last chunk), which finishes the response.
     else active?.shutdown()
   }
 
-  // --- internals
+  // --- internals: static private methods, which cost a connection no brand field (see the flags)
 
-  #feed(chunk: Buffer, start: number): void {
-    const parser = (this.#parser ??= this.#host.acquireParser(this))
-    this.#executing = true
+  static #feed(connection: Connection, chunk: Buffer, start: number): void {
+    const parser = (connection.#parser ??= connection.#host.acquireParser(connection))
+    connection.#flags |= EXECUTING
     const reached = parser.execute(chunk, start)
-    this.#executing = false
+    connection.#flags &= ~EXECUTING
     if (parser.error !== null) {
-      this.#fail(parser.error)
+      Connection.#fail(connection, parser.error)
       return
     }
     if (parser.upgraded) {
       // What follows belongs to the new protocol: keep it, and leave the rest in the socket.
-      this.#pending = chunk
-      this.#pendingOffset = reached
-      this.#updateReading()
-      this.#next()
+      connection.#pending = chunk.subarray(reached)
+      Connection.#updateReading(connection)
+      Connection.#next(connection)
       return
     }
     if (reached < chunk.length) {
       // Paused: keep the rest, stop reading until the queue or the socket drains.
-      this.#pending = chunk
-      this.#pendingOffset = reached
-      this.#updateReading()
+      connection.#pending = chunk.subarray(reached)
+      Connection.#updateReading(connection)
       return
     }
     // Ending: no more requests are read, and #endSocket owns the timer.
-    if (this.#closing) return
+    if ((connection.#flags & CLOSING) !== 0) return
     if (parser.idle) {
-      if (parser.reusable && this.#reading === null) {
-        this.#parser = null
-        this.#host.releaseParser(parser)
+      if (parser.reusable && connection.#reading === null) {
+        connection.#parser = null
+        connection.#host.releaseParser(parser)
       }
-      this.#idleIfNothingToDo()
-    } else if (this.#reading === null && this.#timerKind !== TIMER_HEADER) {
+      Connection.#idleIfNothingToDo(connection)
+    } else if (connection.#reading === null && (connection.#flags & TIMER_BITS) !== TIMER_HEADER) {
       // The first bytes of a head: from now on it has headerTimeoutMs to complete.
-      this.#setTimer(TIMER_HEADER, this.#host.settings.headerTimeoutMs)
+      Connection.#setTimer(connection, TIMER_HEADER, connection.#host.settings.headerTimeoutMs)
     }
   }
 
@@ -459,65 +405,65 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
    * asks the running loop for another turn, so a long pipeline is answered in a loop, not in a
    * recursion as deep as the pipeline.
    */
-  #next(): void {
-    if (this.#advancing) {
-      this.#nextAgain = true
+  static #next(connection: Connection): void {
+    if ((connection.#flags & ADVANCING) !== 0) {
+      connection.#flags |= NEXT_AGAIN
       return
     }
-    this.#advancing = true
+    connection.#flags |= ADVANCING
     try {
       do {
-        this.#nextAgain = false
-        this.#step()
-      } while (this.#nextAgain)
+        connection.#flags &= ~NEXT_AGAIN
+        Connection.#step(connection)
+      } while ((connection.#flags & NEXT_AGAIN) !== 0)
     } finally {
-      this.#advancing = false
+      connection.#flags &= ~ADVANCING
     }
   }
 
-  #step(): void {
-    if (this.#active !== null || this.#closed) return
-    const queue = this.#queue
+  static #step(connection: Connection): void {
+    if (connection.#active !== null || (connection.#flags & CLOSED) !== 0) return
+    const queue = connection.#queue
     if (queue !== null) {
       const response = queue.shift() as Response
-      if (queue.length === 0) this.#queue = null
-      this.#activate(response)
+      if (queue.length === 0) connection.#queue = null
+      Connection.#activate(connection, response)
       return
     }
-    if (this.#upgrade !== null && this.#parser !== null && this.#parser.upgraded) {
-      this.#handOver()
+    if (connection.#upgrade !== null && connection.#parser !== null && connection.#parser.upgraded) {
+      Connection.#handOver(connection)
       return
     }
-    if (this.#failure !== null) {
-      this.#sendFailure(this.#failure)
+    if (connection.#failure !== null) {
+      Connection.#sendFailure(connection, connection.#failure)
       return
     }
-    if (this.#closing) {
-      this.#endSocket()
+    if ((connection.#flags & CLOSING) !== 0) {
+      Connection.#endSocket(connection)
       return
     }
-    const pending = this.#pending
-    if (pending !== null && !this.#executing) {
-      if (this.#outputBlocked) return
-      this.#pending = null
-      ;(this.#parser as RequestParser).resume()
-      this.#feed(pending, this.#pendingOffset)
-      this.#updateReading()
+    const pending = connection.#pending
+    if (pending !== null && (connection.#flags & EXECUTING) === 0) {
+      if ((connection.#flags & OUTPUT_BLOCKED) !== 0) return
+      connection.#pending = null
+      ;(connection.#parser as RequestParser).resume()
+      Connection.#feed(connection, pending, 0)
+      Connection.#updateReading(connection)
       return
     }
     // While the parser runs its state is not up to date; #feed decides once it returns.
-    if (this.#executing) return
-    const parser = this.#parser
+    if ((connection.#flags & EXECUTING) !== 0) return
+    const parser = connection.#parser
     if (parser !== null && parser.paused) {
       // Paused for a full queue right at the end of a chunk: nothing was held back, and the
       // next bytes must find it running.
       parser.resume()
-      if (parser.reusable && this.#reading === null) {
-        this.#parser = null
-        this.#host.releaseParser(parser)
+      if (parser.reusable && connection.#reading === null) {
+        connection.#parser = null
+        connection.#host.releaseParser(parser)
       }
     }
-    this.#idleIfNothingToDo()
+    Connection.#idleIfNothingToDo(connection)
   }
 
   /**
@@ -525,42 +471,42 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
    * its output is below the high-water mark: bytes held back stay in the socket, and a drain
    * alone never resumes a paused parse (its new bytes would overwrite the held ones).
    */
-  #updateReading(): void {
-    const pause = this.#outputBlocked || this.#pending !== null
-    if (pause === this.#readPaused) return
-    this.#readPaused = pause
-    if (pause) this.socket.pause()
-    else this.socket.resume()
+  static #updateReading(connection: Connection): void {
+    const pause = (connection.#flags & OUTPUT_BLOCKED) !== 0 || connection.#pending !== null
+    if (pause === ((connection.#flags & READ_PAUSED) !== 0)) return
+    connection.#flags = pause ? connection.#flags | READ_PAUSED : connection.#flags & ~READ_PAUSED
+    if (pause) connection.socket.pause()
+    else connection.socket.resume()
   }
 
   /**
    * Nothing being answered, nothing being read: the keep-alive idle timeout runs. (A parser is
    * lent only while a request is partly read, so holding one means a head is on its way.)
    */
-  #idleIfNothingToDo(): void {
-    if (this.#timerKind === TIMER_NONE && this.#active === null && this.#queue === null && this.#parser === null) {
-      this.#setTimer(TIMER_IDLE, this.#host.settings.idleTimeoutMs)
+  static #idleIfNothingToDo(connection: Connection): void {
+    if ((connection.#flags & TIMER_BITS) === TIMER_NONE && connection.#active === null && connection.#queue === null && connection.#parser === null) {
+      Connection.#setTimer(connection, TIMER_IDLE, connection.#host.settings.idleTimeoutMs)
     }
   }
 
-  #activate(response: Response): void {
-    this.#active = response
+  static #activate(connection: Connection, response: Response): void {
+    connection.#active = response
     const request = response.request
     const head = request.head
     if (expectsContinue(head) && !request.complete) {
-      this.write(CONTINUE)
-      this.#setTimer(TIMER_BODY, this.#host.settings.bodyTimeoutMs)
+      connection.write(CONTINUE)
+      Connection.#setTimer(connection, TIMER_BODY, connection.#host.settings.bodyTimeoutMs)
     }
-    this.#host.dispatch(request, response)
+    connection.#host.dispatch(request, response)
   }
 
   /** Gives up the requests that wait their turn: they will not be answered on this connection. */
-  #dropWaiting(error: NetservError): void {
-    const upgrade = this.#upgrade
-    this.#upgrade = null
+  static #dropWaiting(connection: Connection, error: NetservError): void {
+    const upgrade = connection.#upgrade
+    connection.#upgrade = null
     upgrade?.abort(error)
-    const queue = this.#queue
-    this.#queue = null
+    const queue = connection.#queue
+    connection.#queue = null
     if (queue === null) return
     for (const response of queue) {
       response.request.abort(error)
@@ -568,17 +514,17 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     }
   }
 
-  #handOver(): void {
-    const request = this.#upgrade as Request
-    this.#upgrade = null
-    this.#setTimer(TIMER_NONE, 0)
+  static #handOver(connection: Connection): void {
+    const request = connection.#upgrade as Request
+    connection.#upgrade = null
+    Connection.#setTimer(connection, TIMER_NONE, 0)
     // Set by #feed when the parser stopped for the upgrade, possibly at the chunk's end.
-    const rest = (this.#pending as Buffer).subarray(this.#pendingOffset)
-    this.#pending = null
-    const socket = this.socket
-    if (this.#host.handlesUpgrades) {
-      // The answers before it leave first; after this the socket is not ours to write to.
-      this.flush()
+    const rest = connection.#pending as Buffer
+    connection.#pending = null
+    const socket = connection.socket
+    if (connection.#host.handlesUpgrades) {
+      // The answers before it leave first; after connection the socket is not ours to write to.
+      connection.flush()
       // The socket is the application's now: no listener of ours stays on it. Neither flowing
       // nor paused (as node:http leaves it): the bytes wait in the socket until the application
       // listens for 'data' or resumes it, whenever it does.
@@ -589,51 +535,51 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
       socket.removeListener('drain', socketOnDrain)
       if (nodeEndListener !== null) socket.on('end', nodeEndListener)
       ;(socket as { readableFlowing: boolean | null }).readableFlowing = null
-      this.#closed = true
-      this.#host.connectionClosed(this)
-      this.#host.upgrade(request, socket, rest)
+      connection.#flags |= CLOSED
+      connection.#host.connectionClosed(connection)
+      connection.#host.upgrade(request, socket, rest)
       return
     }
     // Nobody takes upgrades: answer it as an ordinary request, then close (the parser has
     // stopped; whatever follows is another protocol).
-    this.#closing = true
-    this.#activate(new ServerResponse(request, this))
+    connection.#flags |= CLOSING
+    Connection.#activate(connection, new ServerResponse(request))
   }
 
-  #fail(error: ParserError | NetservError): void {
-    this.#failure = error
-    this.#closing = true
-    this.#setTimer(TIMER_NONE, 0)
-    const reading = this.#reading
+  static #fail(connection: Connection, error: ParserError | NetservError): void {
+    connection.#failure = error
+    connection.#flags |= CLOSING
+    Connection.#setTimer(connection, TIMER_NONE, 0)
+    const reading = connection.#reading
     if (reading !== null) {
-      this.#reading = null
+      connection.#reading = null
       reading.abort(error)
       // A queued request whose body failed will not be answered: the error response is its answer.
-      const queue = this.#queue
+      const queue = connection.#queue
       if (queue !== null && (queue[queue.length - 1] as Response).request === reading) {
         ;(queue.pop() as Response).abort()
-        if (queue.length === 0) this.#queue = null
+        if (queue.length === 0) connection.#queue = null
       }
       // The request whose body failed is being answered: replace its answer if we still can.
-      const active = this.#active
+      const active = connection.#active
       if (active !== null && active.request === reading) {
         if (!active.headersSent) {
-          this.#active = null
+          connection.#active = null
           active.abort()
-          this.#sendFailure(error)
+          Connection.#sendFailure(connection, error)
         } else {
-          this.socket.destroy()
+          connection.socket.destroy()
         }
         return
       }
     }
-    if (this.#active === null && this.#queue === null) this.#sendFailure(error)
+    if (connection.#active === null && connection.#queue === null) Connection.#sendFailure(connection, error)
   }
 
-  #sendFailure(error: ParserError | NetservError): void {
-    this.#failure = null
-    this.write(errorResponse(error.status, error.code).buffer(false))
-    this.#endSocket()
+  static #sendFailure(connection: Connection, error: ParserError | NetservError): void {
+    connection.#failure = null
+    connection.write(errorResponse(error.status, error.code).buffer(false))
+    Connection.#endSocket(connection)
   }
 
   /**
@@ -642,25 +588,25 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
    * was still sending does not turn into a reset that destroys the answer before it is read;
    * but not for longer than the idle timeout, or a peer that never closes holds the socket.
    */
-  #endSocket(): void {
-    this.flush()
-    const socket = this.socket
+  static #endSocket(connection: Connection): void {
+    connection.flush()
+    const socket = connection.socket
     if (!socket.destroyed && !socket.writableEnded) socket.end()
-    this.#pending = null
-    this.#outputBlocked = false
-    this.#updateReading()
-    this.#setTimer(TIMER_LINGER, this.#host.settings.idleTimeoutMs)
+    connection.#pending = null
+    connection.#flags &= ~OUTPUT_BLOCKED
+    Connection.#updateReading(connection)
+    Connection.#setTimer(connection, TIMER_LINGER, connection.#host.settings.idleTimeoutMs)
   }
 
-  #setTimer(kind: number, delayMs: number): void {
-    const wheel = this.#host.settings.wheel
-    this.#timerKind = kind
+  static #setTimer(connection: Connection, kind: number, delayMs: number): void {
+    const wheel = connection.#host.settings.wheel
+    connection.#flags = (connection.#flags & ~TIMER_BITS) | kind
     if (kind === TIMER_NONE || delayMs <= 0) {
-      if (this.scheduled) wheel.cancel(this)
-      if (delayMs <= 0) this.#timerKind = TIMER_NONE
+      if (connection.scheduled) wheel.cancel(connection)
+      if (delayMs <= 0) connection.#flags &= ~TIMER_BITS
       return
     }
-    wheel.schedule(this, delayMs)
+    wheel.schedule(connection, delayMs)
   }
 }
 

@@ -1,11 +1,14 @@
-import type { Socket } from 'node:net'
 import { ErrorCode, NetservError } from '../errors.js'
 import type { RequestHead } from '../parser/request-head.js'
+import type { ResponseChannel } from './response.js'
 
 /** Called with each body piece as it arrives; the Buffer is the caller's to keep. */
 export type BodyListener = (this: void, chunk: Buffer) => void
 
 const EMPTY = Buffer.alloc(0)
+
+/** A request's #outcome once its body is all in. */
+const COMPLETE = true
 
 /**
  * One HTTP request as a handler sees it: a thin face on the parser's {@link RequestHead},
@@ -18,8 +21,8 @@ const EMPTY = Buffer.alloc(0)
 export class Request {
   /** What the parser found: offsets into the socket's buffers. */
   readonly head: RequestHead
-  readonly #socket: Socket
-  #target: string | null = null
+  /** The connection it came on, which carries its response too. */
+  readonly #channel: ResponseChannel
   #path: string | null = null
   #query: URLSearchParams | null = null
   /**
@@ -27,13 +30,24 @@ export class Request {
    * for the two, since a request may be kept for as long as a push stream lives.
    */
   #body: Buffer[] | BodyListener | null = null
-  #complete = false
-  #error: NetservError | null = null
+  /**
+   * How the body ended: {@link COMPLETE}, the error that cut it short, or null while it comes
+   * in (one field for the two: see #body).
+   */
+  #outcome: NetservError | typeof COMPLETE | null = null
   #waiters: Array<{ resolve(): void; reject(error: NetservError): void }> | null = null
 
-  constructor(head: RequestHead, socket: Socket) {
+  constructor(head: RequestHead, channel: ResponseChannel) {
     this.head = head
-    this.#socket = socket
+    this.#channel = channel
+  }
+
+  /**
+   * @internal The connection the request came on; its response writes through it (kept here,
+   * not in the response too: one field less for every request and response pair).
+   */
+  get channel(): ResponseChannel {
+    return this.#channel
   }
 
   /**
@@ -42,7 +56,7 @@ export class Request {
    * the peer was already gone.
    */
   get remoteAddress(): string {
-    return this.#socket.remoteAddress ?? ''
+    return this.#channel.socket.remoteAddress ?? ''
   }
 
   /** The method, an interned string such as `GET`. */
@@ -50,9 +64,13 @@ export class Request {
     return this.head.method
   }
 
-  /** The request-target as sent: `/path?query`, or an absolute URI, `*`, or an authority. */
+  /**
+   * The request-target as sent: `/path?query`, or an absolute URI, `*`, or an authority.
+   * Decoded from the head on each read, not cached: a field more in every request kept for a
+   * stream's life ({@link path} and {@link query}, which cost more to make, are).
+   */
   get target(): string {
-    return (this.#target ??= this.head.target)
+    return this.head.target
   }
 
   /**
@@ -93,12 +111,13 @@ export class Request {
 
   /** True once every body byte has arrived (at once for a request without a body). */
   get complete(): boolean {
-    return this.#complete
+    return this.#outcome === COMPLETE
   }
 
   /** Why the request ended before its body did (connection closed, timeout, bad framing), or null. */
   get error(): NetservError | null {
-    return this.#error
+    const outcome = this.#outcome
+    return outcome === COMPLETE ? null : outcome
   }
 
   /**
@@ -106,7 +125,7 @@ export class Request {
    * `NETSERV_REQUEST_ABORTED`, `NETSERV_REQUEST_TIMEOUT`, or the parser's (`NETSERV_BODY_TOO_LARGE`...).
    */
   async body(): Promise<Buffer> {
-    await this.#whenComplete()
+    await Request.#whenComplete(this)
     const pieces = this.#body
     if (pieces === null || typeof pieces === 'function') return EMPTY
     return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces)
@@ -126,7 +145,7 @@ export class Request {
     this.#body = null
     if (Array.isArray(pieces)) for (const piece of pieces) listener(piece)
     this.#body = listener
-    return this.#whenComplete()
+    return Request.#whenComplete(this)
   }
 
   /** @internal The connection hands over body bytes `chunk[start..end)`. */
@@ -140,33 +159,36 @@ export class Request {
 
   /** @internal The body is complete. */
   finishBody(): void {
-    this.#complete = true
-    this.#settle()
+    this.#outcome = COMPLETE
+    Request.#settle(this)
   }
 
   /** @internal The body will never complete. */
   abort(error: NetservError): void {
-    if (this.#complete || this.#error !== null) return
-    this.#error = error
-    this.#settle()
+    if (this.#outcome !== null) return
+    this.#outcome = error
+    Request.#settle(this)
   }
 
-  #whenComplete(): Promise<void> {
-    if (this.#complete) return Promise.resolve()
-    if (this.#error !== null) return Promise.reject(this.#error)
+  // Static, not instance, private methods: those would give every request a field more (the
+  // class's brand), and a request lives as long as its push stream.
+  static #whenComplete(request: Request): Promise<void> {
+    const outcome = request.#outcome
+    if (outcome === COMPLETE) return Promise.resolve()
+    if (outcome !== null) return Promise.reject(outcome)
     return new Promise((resolve, reject) => {
-      ;(this.#waiters ??= []).push({ resolve, reject })
+      ;(request.#waiters ??= []).push({ resolve, reject })
     })
   }
 
-  #settle(): void {
-    const waiters = this.#waiters
+  static #settle(request: Request): void {
+    const waiters = request.#waiters
     if (waiters === null) return
-    this.#waiters = null
-    const error = this.#error
+    request.#waiters = null
+    const outcome = request.#outcome
     for (const waiter of waiters) {
-      if (error === null) waiter.resolve()
-      else waiter.reject(error)
+      if (outcome === COMPLETE) waiter.resolve()
+      else waiter.reject(outcome as NetservError)
     }
   }
 }

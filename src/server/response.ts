@@ -82,10 +82,13 @@ export class Response {
   /** The status code; settable until the head is sent. */
   status = 200
   readonly request: Request
-  readonly #channel: ResponseChannel
   /** name, value, name, value... in the order set. */
   #fields: string[] | null = null
-  /** The state and the booleans below in one small integer: a push stream keeps its response for its life. */
+  /**
+   * The state (STATE_*) and the booleans CHUNKED (the body goes in chunks), KEEP_ALIVE (the
+   * connection may stay open after it) and HELD_OPEN (see {@link holdOpen}) in one small
+   * integer: a push stream keeps its response for its life.
+   */
   #flags = STATE_OPEN | KEEP_ALIVE
   /** Content-Length set by hand, or -1. */
   #declaredLength = -1
@@ -93,57 +96,29 @@ export class Response {
   #closeListeners: ListenerList<ResponseCloseListener> = null
   #stream: StreamHooks | null = null
 
-  get #state(): number {
-    return this.#flags & STATE_BITS
-  }
-  set #state(state: number) {
-    this.#flags = (this.#flags & ~STATE_BITS) | state
-  }
-  get #chunked(): boolean {
-    return (this.#flags & CHUNKED) !== 0
-  }
-  set #chunked(on: boolean) {
-    this.#setFlag(CHUNKED, on)
-  }
-  get #keepAlive(): boolean {
-    return (this.#flags & KEEP_ALIVE) !== 0
-  }
-  set #keepAlive(on: boolean) {
-    this.#setFlag(KEEP_ALIVE, on)
-  }
-  get #heldOpen(): boolean {
-    return (this.#flags & HELD_OPEN) !== 0
-  }
-  set #heldOpen(on: boolean) {
-    this.#setFlag(HELD_OPEN, on)
-  }
-  #setFlag(flag: number, on: boolean): void {
-    this.#flags = on ? this.#flags | flag : this.#flags & ~flag
-  }
-
-  constructor(request: Request, channel: ResponseChannel) {
+  /** The request's channel carries the response too: no field of its own for it (see {@link Request.channel}). */
+  constructor(request: Request) {
     this.request = request
-    this.#channel = channel
   }
 
   /** True once the head has been written. */
   get headersSent(): boolean {
-    return this.#state !== STATE_OPEN
+    return (this.#flags & STATE_BITS) !== STATE_OPEN
   }
 
   /** True once the response is complete or its connection gone: further writes are refused. */
   get finished(): boolean {
-    return this.#state >= STATE_FINISHED
+    return (this.#flags & STATE_BITS) >= STATE_FINISHED
   }
 
   /** True when the connection closed before the response finished. */
   get aborted(): boolean {
-    return this.#state === STATE_ABORTED
+    return (this.#flags & STATE_BITS) === STATE_ABORTED
   }
 
   /** The socket underneath: for push streams and for reading the peer's address. */
   get socket(): Socket {
-    return this.#channel.socket
+    return this.request.channel.socket
   }
 
   /**
@@ -153,8 +128,8 @@ export class Response {
    *   `Date`: the response writes those itself); `NETSERV_HEADERS_SENT` after the head went out.
    */
   setHeader(name: string, value: string | number): this {
-    const text = this.#checkField(name, value)
-    this.#remove(name)
+    const text = Response.#checkField(this, name, value)
+    Response.#remove(this, name)
     ;(this.#fields ??= []).push(name, text)
     // After #remove, which forgets a declared length along with the field it removes.
     if (name.length === CONTENT_LENGTH.length && name.toLowerCase() === CONTENT_LENGTH) this.#declaredLength = Number(text)
@@ -167,7 +142,7 @@ export class Response {
    */
   appendHeader(name: string, value: string | number): this {
     if (name.length === CONTENT_LENGTH.length && name.toLowerCase() === CONTENT_LENGTH) return this.setHeader(name, value)
-    const text = this.#checkField(name, value)
+    const text = Response.#checkField(this, name, value)
     ;(this.#fields ??= []).push(name, text)
     return this
   }
@@ -185,14 +160,14 @@ export class Response {
 
   /** Removes every header called `name`. @throws NetservError `NETSERV_HEADERS_SENT` after the head went out */
   removeHeader(name: string): this {
-    this.#checkOpen()
-    this.#remove(name)
+    Response.#checkOpen(this)
+    Response.#remove(this, name)
     return this
   }
 
   /** Sets the status and headers in one call; the head is still written with the first byte. */
   writeHead(status: number, headers?: Readonly<Record<string, string | number>>): this {
-    this.#checkOpen()
+    Response.#checkOpen(this)
     this.status = status
     if (headers !== undefined) for (const name of Object.keys(headers)) this.setHeader(name, headers[name] as string | number)
     return this
@@ -204,11 +179,11 @@ export class Response {
    * @throws NetservError `NETSERV_WRITE_AFTER_END` after {@link end}
    */
   write(chunk: string | Uint8Array): boolean {
-    if (this.#state === STATE_ABORTED) return false
-    this.#checkWritable()
+    if ((this.#flags & STATE_BITS) === STATE_ABORTED) return false
+    Response.#checkWritable(this)
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
-    if (this.#state === STATE_OPEN) this.#sendHead(-1)
-    return this.#writeBody(bytes)
+    if ((this.#flags & STATE_BITS) === STATE_OPEN) Response.#sendHead(this, -1)
+    return Response.#writeBody(this, bytes)
   }
 
   /**
@@ -219,17 +194,17 @@ export class Response {
    *   connection is closed, since the peer can no longer find the next response)
    */
   end(chunk?: string | Uint8Array): void {
-    if (this.#state === STATE_ABORTED) return
-    this.#checkWritable()
+    if ((this.#flags & STATE_BITS) === STATE_ABORTED) return
+    Response.#checkWritable(this)
     const bytes = chunk === undefined ? null : typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
-    if (this.#state === STATE_OPEN) {
-      this.#sendHead(bytes === null ? 0 : bytes.length)
-      if (bytes !== null && bytes.length > 0) this.#writeBody(bytes)
+    if ((this.#flags & STATE_BITS) === STATE_OPEN) {
+      Response.#sendHead(this, bytes === null ? 0 : bytes.length)
+      if (bytes !== null && bytes.length > 0) Response.#writeBody(this, bytes)
     } else {
-      if (bytes !== null && bytes.length > 0) this.#writeBody(bytes)
-      if (this.#chunked) this.#channel.write(LAST_CHUNK)
+      if (bytes !== null && bytes.length > 0) Response.#writeBody(this, bytes)
+      if ((this.#flags & CHUNKED) !== 0) this.request.channel.write(LAST_CHUNK)
     }
-    this.#finish()
+    Response.#finish(this)
   }
 
   /**
@@ -238,16 +213,16 @@ export class Response {
    * @throws NetservError `NETSERV_HEADERS_SENT` when the head is already out
    */
   send(response: StaticResponse): void {
-    if (this.#state === STATE_ABORTED) return
-    this.#checkOpen()
+    if ((this.#flags & STATE_BITS) === STATE_ABORTED) return
+    Response.#checkOpen(this)
     // head.keepAlive is already false for HTTP/1.0 unless it asked for keep-alive, and the
     // prebuilt keep-alive variant says Connection: keep-alive, which a 1.0 peer needs to see.
-    this.#keepAlive = this.request.head.keepAlive && this.#channel.canKeepAlive
+    this.#flags = (this.request.head.keepAlive && this.request.channel.canKeepAlive) ? this.#flags | KEEP_ALIVE : this.#flags & ~KEEP_ALIVE
     this.status = response.status
-    this.#state = STATE_STREAMING
+    this.#flags = (this.#flags & ~STATE_BITS) | STATE_STREAMING
     const isHead = this.request.head.methodIndex === HEAD_METHOD
-    this.#channel.write(isHead ? response.head(this.#keepAlive) : response.buffer(this.#keepAlive))
-    this.#finish()
+    this.request.channel.write(isHead ? response.head((this.#flags & KEEP_ALIVE) !== 0) : response.buffer((this.#flags & KEEP_ALIVE) !== 0))
+    Response.#finish(this)
   }
 
   /**
@@ -255,8 +230,8 @@ export class Response {
    * when its connection closed first (a push stream's cue to stop).
    */
   onClose(listener: ResponseCloseListener): void {
-    if (this.#state >= STATE_FINISHED) {
-      listener(this.#state === STATE_ABORTED)
+    if ((this.#flags & STATE_BITS) >= STATE_FINISHED) {
+      listener((this.#flags & STATE_BITS) === STATE_ABORTED)
       return
     }
     this.#closeListeners = addListener(this.#closeListeners, listener)
@@ -264,10 +239,10 @@ export class Response {
 
   /** @internal The connection closed: nothing more will be written. */
   abort(): void {
-    if (this.#state >= STATE_FINISHED) return
-    this.#state = STATE_ABORTED
+    if ((this.#flags & STATE_BITS) >= STATE_FINISHED) return
+    this.#flags = (this.#flags & ~STATE_BITS) | STATE_ABORTED
     this.#stream?.onAborted()
-    this.#notifyClose(true)
+    Response.#notifyClose(this, true)
   }
 
   /**
@@ -278,13 +253,13 @@ export class Response {
    * instead of holding it until a write fails a heartbeat or a timeout later.
    */
   holdOpen(): void {
-    this.#heldOpen = true
-    this.#compactRequest()
+    this.#flags |= HELD_OPEN
+    Response.#compactRequest(this)
   }
 
   /** @internal See {@link holdOpen}. */
   get heldOpen(): boolean {
-    return this.#heldOpen
+    return (this.#flags & HELD_OPEN) !== 0
   }
 
   /**
@@ -294,8 +269,8 @@ export class Response {
    * the frames must be chunk-wrapped. A response to HEAD is finished at once (head only).
    */
   startStream(headers: Readonly<Record<string, string>>, hooks: StreamHooks): boolean {
-    if (this.#state === STATE_ABORTED) return false
-    this.#checkOpen()
+    if ((this.#flags & STATE_BITS) === STATE_ABORTED) return false
+    Response.#checkOpen(this)
     const streamFields = streamFieldsOf(headers)
     const fields = this.#fields
     if (fields === null) {
@@ -305,31 +280,31 @@ export class Response {
     } else {
       // Headers the application set come first; the stream's replace any of the same name.
       for (let i = 0; i < streamFields.length; i += 2) {
-        this.#remove(streamFields[i] as string)
+        Response.#remove(this, streamFields[i] as string)
         fields.push(streamFields[i] as string, streamFields[i + 1] as string)
       }
       // Kept as long as the stream: no room for more (pushes left it some 17 slots long).
       this.#fields = fields.slice()
     }
     this.#stream = hooks
-    this.#heldOpen = true
-    this.#compactRequest()
-    this.#sendHead(-1)
-    if (this.request.head.methodIndex === HEAD_METHOD) this.#finish()
-    return this.#chunked
+    this.#flags |= HELD_OPEN
+    Response.#compactRequest(this)
+    Response.#sendHead(this, -1)
+    if (this.request.head.methodIndex === HEAD_METHOD) Response.#finish(this)
+    return (this.#flags & CHUNKED) !== 0
   }
 
   /** @internal A frame of a push stream, already framed (and chunk-wrapped when needed). */
   writeStream(frame: Uint8Array): boolean {
-    if (this.#state !== STATE_STREAMING) return true
-    return this.#channel.writeNow(frame)
+    if ((this.#flags & STATE_BITS) !== STATE_STREAMING) return true
+    return this.request.channel.writeNow(frame)
   }
 
   /** @internal Ends a push stream with its last bytes (for chunked, they hold the last chunk). */
   endStream(last: Uint8Array | null): void {
-    if (this.#state !== STATE_STREAMING) return
-    if (last !== null) this.#channel.write(last)
-    this.#finish()
+    if ((this.#flags & STATE_BITS) !== STATE_STREAMING) return
+    if (last !== null) this.request.channel.write(last)
+    Response.#finish(this)
   }
 
   /** @internal The socket drained. */
@@ -340,15 +315,19 @@ export class Response {
   /** @internal The server is closing; returns whether a stream took it (and will end itself). */
   shutdown(): boolean {
     const stream = this.#stream
-    if (stream === null || this.#state !== STATE_STREAMING) return false
+    if (stream === null || (this.#flags & STATE_BITS) !== STATE_STREAMING) return false
     stream.onShutdown()
     return true
   }
 
   /** @internal The request's message is complete (its body, if any, is in). */
   requestCompleted(): void {
-    if (this.#heldOpen) this.#compactRequest()
+    if ((this.#flags & HELD_OPEN) !== 0) Response.#compactRequest(this)
   }
+
+  // The helpers below are static, not instance, private methods, and the booleans plain bit
+  // operations on #flags: private methods or accessors give every response a field more (the
+  // class's brand), and a push stream keeps its response for its life (bench/RESULTS.md).
 
   /**
    * The request is kept as long as this response, a stream or a held poll, which may be hours:
@@ -356,8 +335,8 @@ export class Response {
    * is still coming in (trailers would be added to the head): {@link requestCompleted} does
    * it then.
    */
-  #compactRequest(): void {
-    const request = this.request
+  static #compactRequest(response: Response): void {
+    const request = response.request
     if (request.complete) request.head.compact()
   }
 
@@ -365,27 +344,27 @@ export class Response {
    * Writes the head. `bodyBytes` is the whole body's length when known, -1 while streaming.
    * Decides the framing: Content-Length, chunked, or close-delimited (RFC 9112 section 6.3).
    */
-  #sendHead(bodyBytes: number): void {
-    const request = this.request
+  static #sendHead(response: Response, bodyBytes: number): void {
+    const request = response.request
     const head = request.head
-    const status = this.status
+    const status = response.status
     const http11 = head.versionMinor === 1
     const noBody = (status >= 100 && status < 200) || status === 204 || status === 304
-    let keepAlive = head.keepAlive && this.#channel.canKeepAlive
-    const writer = this.#channel.headWriter
+    let keepAlive = head.keepAlive && response.request.channel.canKeepAlive
+    const writer = response.request.channel.headWriter
     writer.begin(status)
-    const fields = this.#fields
+    const fields = response.#fields
     if (fields !== null) for (let i = 0; i < fields.length; i += 2) writer.header(fields[i] as string, fields[i + 1] as string)
     writer.date()
     if (noBody) {
-      this.#declaredLength = 0
-    } else if (this.#declaredLength < 0) {
+      response.#declaredLength = 0
+    } else if (response.#declaredLength < 0) {
       if (bodyBytes >= 0) {
         writer.contentLength(bodyBytes)
-        this.#declaredLength = bodyBytes
+        response.#declaredLength = bodyBytes
       } else if (http11) {
         writer.line(TRANSFER_ENCODING_CHUNKED)
-        this.#chunked = head.methodIndex !== HEAD_METHOD
+        if (head.methodIndex !== HEAD_METHOD) response.#flags |= CHUNKED
       } else {
         // An HTTP/1.0 peer knows no chunks: the body ends when the connection does.
         keepAlive = false
@@ -393,76 +372,76 @@ export class Response {
     }
     if (!keepAlive) writer.line(CONNECTION_CLOSE)
     else if (!http11) writer.line(CONNECTION_KEEP_ALIVE)
-    this.#keepAlive = keepAlive
-    this.#state = STATE_STREAMING
-    this.#channel.write(writer.end())
-    if (head.methodIndex === HEAD_METHOD || noBody) this.#declaredLength = 0
+    response.#flags = keepAlive ? response.#flags | KEEP_ALIVE : response.#flags & ~KEEP_ALIVE
+    response.#flags = (response.#flags & ~STATE_BITS) | STATE_STREAMING
+    response.request.channel.write(writer.end())
+    if (head.methodIndex === HEAD_METHOD || noBody) response.#declaredLength = 0
   }
 
-  #writeBody(bytes: Uint8Array): boolean {
+  static #writeBody(response: Response, bytes: Uint8Array): boolean {
     const length = bytes.length
     if (length === 0) return true
-    const request = this.request.head
+    const request = response.request.head
     // HEAD and bodiless statuses: the body is counted against nothing and never sent.
-    if (request.methodIndex === HEAD_METHOD || this.status === 204 || this.status === 304 || this.status < 200) return true
-    if (this.#declaredLength >= 0 && this.#writtenBytes + length > this.#declaredLength) {
-      this.#failLength()
+    if (request.methodIndex === HEAD_METHOD || response.status === 204 || response.status === 304 || response.status < 200) return true
+    if (response.#declaredLength >= 0 && response.#writtenBytes + length > response.#declaredLength) {
+      Response.#failLength(response)
     }
-    this.#writtenBytes += length
-    const channel = this.#channel
-    if (!this.#chunked) return channel.write(bytes)
+    response.#writtenBytes += length
+    const channel = response.request.channel
+    if ((response.#flags & CHUNKED) === 0) return channel.write(bytes)
     channel.write(Buffer.from(length.toString(16) + '\r\n', 'latin1'))
     channel.write(bytes)
     return channel.write(CRLF)
   }
 
-  #finish(): void {
-    const declared = this.#declaredLength
-    if (declared >= 0 && this.#writtenBytes !== declared && this.request.head.methodIndex !== HEAD_METHOD) this.#failLength()
-    this.#state = STATE_FINISHED
-    this.#channel.responseFinished(this.#keepAlive)
-    this.#notifyClose(false)
+  static #finish(response: Response): void {
+    const declared = response.#declaredLength
+    if (declared >= 0 && response.#writtenBytes !== declared && response.request.head.methodIndex !== HEAD_METHOD) Response.#failLength(response)
+    response.#flags = (response.#flags & ~STATE_BITS) | STATE_FINISHED
+    response.request.channel.responseFinished((response.#flags & KEEP_ALIVE) !== 0)
+    Response.#notifyClose(response, false)
   }
 
-  #failLength(): never {
-    const declared = this.#declaredLength
+  static #failLength(response: Response): never {
+    const declared = response.#declaredLength
     // The peer would read the next response from the wrong byte: the connection must go.
-    this.#channel.socket.destroy()
-    this.#state = STATE_ABORTED
-    this.#notifyClose(true)
-    throw new NetservError(ErrorCode.CONTENT_LENGTH_MISMATCH, `Content-Length was ${declared} but the body was not (${this.#writtenBytes} bytes so far)`)
+    response.request.channel.socket.destroy()
+    response.#flags = (response.#flags & ~STATE_BITS) | STATE_ABORTED
+    Response.#notifyClose(response, true)
+    throw new NetservError(ErrorCode.CONTENT_LENGTH_MISMATCH, `Content-Length was ${declared} but the body was not (${response.#writtenBytes} bytes so far)`)
   }
 
-  #notifyClose(aborted: boolean): void {
-    const listeners = this.#closeListeners
-    this.#closeListeners = null
+  static #notifyClose(response: Response, aborted: boolean): void {
+    const listeners = response.#closeListeners
+    response.#closeListeners = null
     callListeners(listeners, aborted, undefined)
   }
 
-  #checkField(name: string, value: string | number): string {
-    this.#checkOpen()
+  static #checkField(response: Response, name: string, value: string | number): string {
+    Response.#checkOpen(response)
     return checkedField(name, value)
   }
 
-  #remove(name: string): void {
-    const fields = this.#fields
+  static #remove(response: Response, name: string): void {
+    const fields = response.#fields
     if (fields === null) return
     const lower = name.toLowerCase()
     for (let i = fields.length - 2; i >= 0; i -= 2) {
       if ((fields[i] as string).toLowerCase() === lower) fields.splice(i, 2)
     }
-    if (lower === CONTENT_LENGTH) this.#declaredLength = -1
+    if (lower === CONTENT_LENGTH) response.#declaredLength = -1
   }
 
   /** Header changes: refused once the head is out; harmless when the connection is gone. */
-  #checkOpen(): void {
-    if (this.#state === STATE_STREAMING || this.#state === STATE_FINISHED) {
+  static #checkOpen(response: Response): void {
+    if ((response.#flags & STATE_BITS) === STATE_STREAMING || (response.#flags & STATE_BITS) === STATE_FINISHED) {
       throw new NetservError(ErrorCode.HEADERS_SENT, 'The response head was already sent')
     }
   }
 
-  #checkWritable(): void {
-    if (this.#state === STATE_FINISHED) throw new NetservError(ErrorCode.WRITE_AFTER_END, 'The response has ended')
+  static #checkWritable(response: Response): void {
+    if ((response.#flags & STATE_BITS) === STATE_FINISHED) throw new NetservError(ErrorCode.WRITE_AFTER_END, 'The response has ended')
   }
 }
 

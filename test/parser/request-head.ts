@@ -91,3 +91,29 @@ t.test('compact(): a head whose spans lie in several chunks gathers them all', a
   t.equal(head.header('x-split'), 'across chunks')
   t.equal(head.header('host'), 'h')
 })
+
+t.test('the method, version digits and flags share one integer: each reads back what was set, the others untouched', async (t) => {
+  const head = parseHead('POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')
+  const read = () => ({
+    methodIndex: head.methodIndex,
+    versionMajor: head.versionMajor,
+    versionMinor: head.versionMinor,
+    chunked: head.chunked,
+    keepAlive: head.keepAlive,
+    upgrade: head.upgrade,
+    expectContinue: head.expectContinue,
+  })
+  t.strictSame(read(), { methodIndex: 2, versionMajor: 1, versionMinor: 1, chunked: true, keepAlive: true, upgrade: false, expectContinue: true })
+  head.methodIndex = 34
+  head.versionMajor = 9
+  head.versionMinor = 9
+  head.chunked = false
+  head.keepAlive = false
+  head.upgrade = true
+  head.expectContinue = false
+  t.strictSame(read(), { methodIndex: 34, versionMajor: 9, versionMinor: 9, chunked: false, keepAlive: false, upgrade: true, expectContinue: false })
+  head.methodIndex = -1
+  head.versionMajor = 0
+  head.upgrade = false
+  t.strictSame(read(), { methodIndex: -1, versionMajor: 0, versionMinor: 9, chunked: false, keepAlive: false, upgrade: false, expectContinue: false })
+})
