@@ -144,8 +144,8 @@ interface ClientReport {
   received: number
   missing: number
   doubled: number
-  malformedIds: number
-  malformedPayloads: { count: number; first: string | null }
+  /** Messages whose id or payload was not the soak's, or of another hub epoch. */
+  malformed: number
   subscribersWithLoss: number
   subscribersWithDoubles: number
   stillBehind: number
@@ -324,7 +324,7 @@ const failures: string[] = []
 if (refusedCount > 0 || openCount < settings.subscribers) failures.push(`${settings.subscribers - openCount} subscribers not opened`)
 if (sum((report) => report.missing) > 0) failures.push(`${formatCount(sum((report) => report.missing))} messages lost (${sum((report) => report.subscribersWithLoss)} subscribers)`)
 if (sum((report) => report.doubled) > 0) failures.push(`${formatCount(sum((report) => report.doubled))} messages doubled or out of order (${sum((report) => report.subscribersWithDoubles)} subscribers)`)
-if (sum((report) => report.malformedIds + report.malformedPayloads.count) > 0) failures.push('malformed ids or payloads')
+if (sum((report) => report.malformed) > 0) failures.push('malformed ids or payloads')
 if (sum((report) => report.stillBehind) > 0) failures.push(`${sum((report) => report.stillBehind)} subscribers without the last message ${DRAIN_WAIT_MS / 1000} s after it`)
 if (sum((report) => report.resumeFailures) > 0) failures.push(`${sum((report) => report.resumeFailures)} resumes failed`)
 if (refusedPublishes > 0 || acknowledged < sent) failures.push(`${refusedPublishes} publishes refused, ${sent - acknowledged} unanswered`)
@@ -337,7 +337,7 @@ const rows: string[][] = [
   ['messages published (acknowledged)', `${formatCount(sent)} (${formatCount(acknowledged)}) in ${publishSeconds.toFixed(1)} s`],
   ['deliveries (expected)', `${formatCount(deliveries)} (${formatCount(expected)})`],
   ['deliveries per second', formatCount(deliveries / publishSeconds)],
-  ['lost / doubled / malformed', `${sum((report) => report.missing)} / ${sum((report) => report.doubled)} / ${sum((report) => report.malformedIds + report.malformedPayloads.count)}`],
+  ['lost / doubled / malformed', `${sum((report) => report.missing)} / ${sum((report) => report.doubled)} / ${sum((report) => report.malformed)}`],
   ['resumes (planned / server drops / failed)', `${sum((report) => report.plannedResumes)} / ${sum((report) => report.serverDrops)} / ${sum((report) => report.resumeFailures)}`],
   ['other events (gap...)', Object.keys(otherEvents).length === 0 ? 'none' : JSON.stringify(otherEvents)],
   ['delay publish→receipt p50 / p99 / max', `${delays.quantile(0.5).toFixed(0)} / ${delays.quantile(0.99).toFixed(0)} / ${delays.maxMs.toFixed(0)} ms`],

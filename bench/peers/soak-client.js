@@ -11,7 +11,9 @@
 // Subscriber i (global index first + k) listens to channels[i % channels.length] with
 // `GET /sub/<channel>` over HTTP/1.1, as a browser's EventSource would: the response is
 // chunked, so each read goes through a chunked decoder, then an event stream reader, then the
-// subscriber's SequenceCheck (lib/bench/*.js, unit-tested). Every socket binds to this
+// subscriber's SequenceCheck (lib/bench/*.js, unit-tested). Reads land in one shared buffer
+// (`onread`) and are parsed as bytes, never decoded to text: these processes share two cores
+// with the server they measure, and must not be the bottleneck. Every socket binds to this
 // process's own source address (127.0.1.x): one address reaches one port through at most
 // ~28k local ports, and an unbound connect would meet the TIME_WAIT of bound runs.
 import { connect } from 'node:net'
@@ -22,10 +24,10 @@ import { parseArgs } from 'node:util'
 const { values } = parseArgs({ options: { lib: { type: 'string', default: 'lib' } } })
 const load = (path) => import(pathToFileURL(resolve(values.lib, path)).href)
 const { ChunkedBodyReader } = await load('bench/chunked-body-reader.js')
-const { SseEventReader } = await load('bench/sse-event-reader.js')
+const { SoakEventReader } = await load('bench/soak-event-reader.js')
 const { SequenceCheck } = await load('bench/sequence-check.js')
 const { DelayHistogram } = await load('bench/delay-histogram.js')
-const { decodeSoakPayload, monotonicUs } = await load('bench/soak-payload.js')
+const { monotonicUs } = await load('bench/soak-payload.js')
 
 if (process.send === undefined) throw new Error('run by bench/soak.ts (needs an IPC channel)')
 const send = (message) => process.send(message)
@@ -49,7 +51,8 @@ let plannedResumes = 0
 let resumeFailures = 0
 let finishing = false
 const otherEvents = {}
-const malformedPayloads = { count: 0, first: null }
+let malformed = 0
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 
 class Subscriber {
   constructor(channel) {
@@ -59,25 +62,28 @@ class Subscriber {
     this.state = CONNECTING
     this.head = ''
     this.chunked = null
+    this.events = null
     /** Resolves the promise of the connect in progress with true (open) or false. */
     this.settle = null
     this.connects = 0
   }
 }
 
-function onEvent(subscriber, id, data, type) {
-  if (type !== 'message') {
+/** What a subscriber's event reader finds goes to its check and the histogram. */
+class Tally {
+  constructor(subscriber) {
+    this.subscriber = subscriber
+  }
+  onMessage(epoch, seq, n, publishedUs) {
+    this.subscriber.check.accept(epoch, seq, n)
+    histogram.record((readNowUs - publishedUs) / 1000)
+  }
+  onNamedEvent(type) {
     otherEvents[type] = (otherEvents[type] ?? 0) + 1
-    return
   }
-  const payload = decodeSoakPayload(data)
-  if (payload === null) {
-    malformedPayloads.count++
-    malformedPayloads.first ??= data.slice(0, 200)
-    return
+  onMalformed() {
+    malformed++
   }
-  subscriber.check.accept(id, payload.n)
-  histogram.record((readNowUs - payload.publishedUs) / 1000)
 }
 
 function settle(subscriber, open) {
@@ -86,37 +92,39 @@ function settle(subscriber, open) {
   done?.(open)
 }
 
-function onData(text) {
+function onRead(bytes, buffer) {
   const subscriber = this.subscriber
-  if (subscriber.socket !== this) return
+  if (subscriber.socket !== this) return true
   readNowUs = monotonicUs()
-  if (subscriber.state === OPEN) {
-    subscriber.chunked.feed(text)
-    if (subscriber.chunked.error !== null) {
-      firstError ??= `chunked: ${subscriber.chunked.error}`
+  let start = 0
+  if (subscriber.state !== OPEN) {
+    // The head, as text (once per connection); what follows it is the body.
+    const before = subscriber.head.length
+    subscriber.head += buffer.toString('latin1', 0, bytes)
+    const end = subscriber.head.indexOf(HEAD_END)
+    if (end === -1) return true
+    const head = subscriber.head.slice(0, end)
+    subscriber.head = ''
+    if (!STATUS_OK.test(head) || !/\r\ntransfer-encoding: *chunked/i.test(head)) {
+      firstError ??= `answered ${JSON.stringify(head.slice(0, 200))}`
       this.destroy()
-    } else if (subscriber.chunked.ended) {
-      // The server ended the stream (the connection stays usable): a drop, resumed as one.
-      this.destroy()
+      return false
     }
-    return
+    subscriber.state = OPEN
+    const events = new SoakEventReader(new Tally(subscriber))
+    subscriber.chunked = new ChunkedBodyReader((data, from, to) => events.feed(data, from, to))
+    settle(subscriber, true)
+    start = end + HEAD_END.length - before
   }
-  subscriber.head += text
-  const end = subscriber.head.indexOf(HEAD_END)
-  if (end === -1) return
-  const head = subscriber.head.slice(0, end)
-  const rest = subscriber.head.slice(end + HEAD_END.length)
-  subscriber.head = ''
-  if (!STATUS_OK.test(head) || !/\r\ntransfer-encoding: *chunked/i.test(head)) {
-    firstError ??= `answered ${JSON.stringify(head.slice(0, 200))}`
+  subscriber.chunked.feed(buffer, start, bytes)
+  if (subscriber.chunked.error !== null) {
+    firstError ??= `chunked: ${subscriber.chunked.error}`
     this.destroy()
-    return
+  } else if (subscriber.chunked.ended) {
+    // The server ended the stream (the connection stays usable): a drop, resumed as one.
+    this.destroy()
   }
-  subscriber.state = OPEN
-  const sse = new SseEventReader((id, data, type) => onEvent(subscriber, id, data, type))
-  subscriber.chunked = new ChunkedBodyReader((piece) => sse.feed(piece))
-  settle(subscriber, true)
-  if (rest !== '') subscriber.chunked.feed(rest)
+  return true
 }
 
 function onError(error) {
@@ -140,8 +148,7 @@ function onClose() {
 /** Opens a stream for `subscriber`, resuming after its last id if it had one; true once open. */
 function open(subscriber) {
   return new Promise((done) => {
-    const socket = connect({ host: target.host, port: target.port, localAddress: target.localAddress })
-    socket.setEncoding('latin1')
+    const socket = connect({ host: target.host, port: target.port, localAddress: target.localAddress, onread: { buffer: READ_BUFFER, callback: onRead } })
     socket.subscriber = subscriber
     subscriber.socket = socket
     subscriber.state = CONNECTING
@@ -149,7 +156,6 @@ function open(subscriber) {
     subscriber.chunked = null
     subscriber.settle = done
     subscriber.connects++
-    socket.on('data', onData)
     socket.on('error', onError)
     socket.on('close', onClose)
     const resume = subscriber.check.lastId === '' ? '' : `Last-Event-ID: ${subscriber.check.lastId}\r\n`
@@ -194,24 +200,23 @@ function receivedCount() {
 }
 
 let resumeTimer = null
+/**
+ * `reconnectShare` of the subscribers every `reconnectEveryMs`, one at a time at an even pace
+ * (as clients of a real service drop: not all at one instant), each a random open one.
+ */
 function start(command) {
   if (command.reconnectShare <= 0) return
   const perRound = Math.max(1, Math.round(subscribers.length * command.reconnectShare))
   resumeTimer = setInterval(() => {
-    // Distinct subscribers, picked at random among the open ones.
-    const candidates = subscribers.filter((subscriber) => subscriber.state === OPEN && subscriber.socket !== null)
-    for (let k = 0; k < perRound && candidates.length > 0; k++) {
-      const pick = Math.floor(Math.random() * candidates.length)
-      const subscriber = candidates[pick]
-      candidates[pick] = candidates[candidates.length - 1]
-      candidates.pop()
-      const old = subscriber.socket
-      plannedResumes++
-      void reopen(subscriber)
-      // After reopen() replaced it: this socket's close is then not a drop.
-      old.destroy()
-    }
-  }, command.reconnectEveryMs)
+    const open = subscribers.filter((subscriber) => subscriber.state === OPEN && subscriber.socket !== null)
+    if (open.length === 0) return
+    const subscriber = open[Math.floor(Math.random() * open.length)]
+    const old = subscriber.socket
+    plannedResumes++
+    void reopen(subscriber)
+    // After reopen() replaced it: this socket's close is then not a drop.
+    old.destroy()
+  }, command.reconnectEveryMs / perRound)
 }
 
 async function finish(command) {
@@ -227,7 +232,7 @@ async function finish(command) {
   let received = 0
   let missing = 0
   let doubled = 0
-  let malformedIds = 0
+  let foreign = 0
   let subscribersWithLoss = 0
   let subscribersWithDoubles = 0
   for (const subscriber of subscribers) {
@@ -236,7 +241,7 @@ async function finish(command) {
     received += check.received
     missing += check.missing
     doubled += check.doubled
-    malformedIds += check.malformed
+    foreign += check.foreign
     if (check.missing > 0) subscribersWithLoss++
     if (check.doubled > 0) subscribersWithDoubles++
     subscriber.socket?.destroy()
@@ -247,8 +252,7 @@ async function finish(command) {
     received,
     missing,
     doubled,
-    malformedIds,
-    malformedPayloads,
+    malformed: malformed + foreign,
     subscribersWithLoss,
     subscribersWithDoubles,
     stillBehind,

@@ -7,9 +7,9 @@
 
 /** One subscriber's tally; see the file comment. */
 export class SequenceCheck {
-  /** The last event id seen, for Last-Event-ID on a resume; '' before the first. */
-  lastId = ''
-  /** The hub sequence of {@link lastId}. */
+  /** The hub epoch of the last message taken; 0 before the first. */
+  lastEpoch = 0
+  /** The hub sequence of the last message taken. */
   lastSeq = 0
   /** The publisher's count of the last message taken. */
   lastN = 0
@@ -19,25 +19,25 @@ export class SequenceCheck {
   missing = 0
   /** Messages seen again or out of order: an id not above the last, or a count not above the last. */
   doubled = 0
-  /** Ids that are not `<epoch>-<seq>`, or from another epoch than the first. */
-  malformed = 0
-  #epoch = ''
+  /** Messages from another epoch than the first (a hub that restarted: not in a soak). */
+  foreign = 0
 
-  /** Checks one message: its event id and the publisher's count in it. */
-  accept(id: string, n: number): void {
-    const dash = id.lastIndexOf('-')
-    const seq = Number(id.slice(dash + 1))
-    const epoch = id.slice(0, dash)
-    if (dash <= 0 || !Number.isSafeInteger(seq) || seq <= 0 || (this.#epoch !== '' && epoch !== this.#epoch)) {
-      this.malformed++
+  /** The last id taken, `<epoch>-<seq>`, for Last-Event-ID on a resume; '' before the first. */
+  get lastId(): string {
+    return this.lastEpoch === 0 ? '' : `${this.lastEpoch}-${this.lastSeq}`
+  }
+
+  /** Checks one message: its event id, taken apart, and the publisher's count in it. */
+  accept(epoch: number, seq: number, n: number): void {
+    if (this.lastEpoch !== 0 && epoch !== this.lastEpoch) {
+      this.foreign++
       return
     }
-    this.#epoch = epoch
     if (seq <= this.lastSeq || n <= this.lastN) {
       this.doubled++
       return
     }
-    this.lastId = id
+    this.lastEpoch = epoch
     this.lastSeq = seq
     this.missing += n - this.lastN - 1
     this.lastN = n
