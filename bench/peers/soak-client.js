@@ -5,6 +5,7 @@
 //   harness -> { type: 'open', host, port, localAddress, channels: [names], first, count, parallel }
 //           <- { type: 'progress', open, received } every second, then { type: 'opened', open, refused, firstError }
 //   harness -> { type: 'start', reconnectShare, reconnectEveryMs }
+//   harness -> { type: 'count' }  <- { type: 'count', received }  (messages taken so far)
 //   harness -> { type: 'finish', published: [count per channel], waitMs }
 //           <- { type: 'report', ... }   (see finish())
 //
@@ -268,6 +269,7 @@ async function finish(command) {
 process.on('message', (command) => {
   if (command.type === 'open') void openAll(command)
   else if (command.type === 'start') start(command)
+  else if (command.type === 'count') send({ type: 'count', received: receivedCount() })
   else if (command.type === 'finish') void finish(command)
 })
 // The parent going away, even killed, closes the channel: never outlive it.

@@ -153,66 +153,53 @@ export class SoakEventReader {
     }
   }
 
+  /** A byte of a value that matters (see #skipsValue): of an id, a payload, an event name. */
   #value(byte: number): void {
-    switch (this.#field) {
-      case ID:
-        if (byte >= 48 && byte <= 57) {
-          this.#readDigits++
-          if (this.#readPart === 0) this.#readEpoch = this.#readEpoch * 10 + (byte - 48)
-          else this.#readSeq = this.#readSeq * 10 + (byte - 48)
-        } else if (byte === DASH && this.#readPart === 0 && this.#readDigits > 0) {
-          this.#readPart = 1
-          this.#readDigits = 0
-        } else {
-          this.#readBad = true
-        }
-        break
-      case DATA:
-        this.#payloadByte(byte)
-        break
-      case EVENT:
-        this.#type += String.fromCharCode(byte)
-        break
-      default:
-        // Other fields and comments: skipped.
-        break
+    const field = this.#field
+    if (field === ID) {
+      if (byte >= 48 && byte <= 57) {
+        this.#readDigits++
+        if (this.#readPart === 0) this.#readEpoch = this.#readEpoch * 10 + (byte - 48)
+        else this.#readSeq = this.#readSeq * 10 + (byte - 48)
+      } else if (byte === DASH && this.#readPart === 0 && this.#readDigits > 0) {
+        this.#readPart = 1
+        this.#readDigits = 0
+      } else {
+        this.#readBad = true
+      }
+    } else if (field === DATA) {
+      this.#payloadByte(byte)
+    } else {
+      this.#type += String.fromCharCode(byte)
     }
   }
 
+  /** A byte of the payload, before its fields are all read (P_DONE and P_BAD skip the rest). */
   #payloadByte(byte: number): void {
-    switch (this.#payload) {
-      case P_START:
-      case P_MIDDLE: {
-        const expected = this.#payload === P_START ? PAYLOAD_START : PAYLOAD_MIDDLE
-        if (byte !== expected[this.#matched]) {
-          this.#payload = P_BAD
-        } else if (++this.#matched === expected.length) {
-          this.#payload++
-          this.#matched = 0
-          this.#digits = 0
-        }
-        break
+    const state = this.#payload
+    if (state === P_START || state === P_MIDDLE) {
+      const expected = state === P_START ? PAYLOAD_START : PAYLOAD_MIDDLE
+      if (byte !== expected[this.#matched]) {
+        this.#payload = P_BAD
+      } else if (++this.#matched === expected.length) {
+        this.#payload = state + 1
+        this.#matched = 0
+        this.#digits = 0
       }
-      case P_N:
-      case P_T:
-        if (byte >= 48 && byte <= 57) {
-          this.#digits++
-          if (this.#payload === P_N) this.#n = this.#n * 10 + (byte - 48)
-          else this.#t = this.#t * 10 + (byte - 48)
-        } else if (byte === 44 && this.#digits > 0) {
-          // The comma after n is the first byte of PAYLOAD_MIDDLE.
-          if (this.#payload === P_N) {
-            this.#payload = P_MIDDLE
-            this.#matched = 1
-          } else {
-            this.#payload = P_DONE
-          }
-        } else {
-          this.#payload = P_BAD
-        }
-        break
-      default:
-        break
+    } else if (byte >= 48 && byte <= 57) {
+      this.#digits++
+      if (state === P_N) this.#n = this.#n * 10 + (byte - 48)
+      else this.#t = this.#t * 10 + (byte - 48)
+    } else if (byte === 44 && this.#digits > 0) {
+      // The comma after n is the first byte of PAYLOAD_MIDDLE.
+      if (state === P_N) {
+        this.#payload = P_MIDDLE
+        this.#matched = 1
+      } else {
+        this.#payload = P_DONE
+      }
+    } else {
+      this.#payload = P_BAD
     }
   }
 
