@@ -118,7 +118,7 @@ export class SoakEventReader {
         }
       } else {
         this.#where = IN_VALUE
-        if (byte !== SPACE) this.#value(byte)
+        if (byte !== SPACE && !this.#skipsValue()) this.#value(byte)
       }
     }
   }
