@@ -428,6 +428,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
       const response = queue.shift() as Response
       if (queue.length === 0) connection.#queue = null
       Connection.#activate(connection, response)
+      if (connection.#active === response) Connection.#parseBehindHandler(connection)
       return
     }
     if (connection.#upgrade !== null && connection.#parser !== null && connection.#parser.upgraded) {
@@ -464,6 +465,28 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
       }
     }
     Connection.#idleIfNothingToDo(connection)
+  }
+
+  /**
+   * The queue is one shorter and its next handler runs: a parser paused for the full queue goes
+   * on now, behind that handler, which may be waiting for its own body (it follows the head
+   * that filled the queue: held back in #pending, or not read yet). Waiting for the connection
+   * to have nothing active instead hung it, the handler waiting for a body never parsed
+   * (test/server/connection.ts, regressions). Safe whatever else paused it: after a message
+   * that closes the connection the parser takes no more requests (DATA_AFTER_CLOSE, and the
+   * failure is not answered past the close); an upgrade waits unpaused; a blocked output pauses
+   * the parser again at the next head and keeps the socket paused, so no more than the queue is
+   * ever held; and #pending is null while the parser executes, so it is never fed twice.
+   */
+  static #parseBehindHandler(connection: Connection): void {
+    const parser = connection.#parser
+    if (parser === null || !parser.paused || (connection.#flags & CLOSED) !== 0) return
+    parser.resume()
+    const pending = connection.#pending
+    if (pending === null) return
+    connection.#pending = null
+    Connection.#feed(connection, pending, 0)
+    Connection.#updateReading(connection)
   }
 
   /**

@@ -115,6 +115,60 @@ t.test('a pipeline that fills the queue at the very end of a packet: later reque
   t.strictSame(bodies(await client.responses(1)), ['/3'])
 })
 
+t.test('regression: a pipeline of POSTs past maxPipelinedRequests hung once a handler waited for its body', async (t) => {
+  // Found by the soak (npm run soak: a backend publishing on one keep-alive connection). The
+  // head that filled the queue paused the parser before its body; when that request's turn
+  // came its handler awaited the body, which stayed unparsed until the connection had nothing
+  // active, which it never had: every request after it went unanswered.
+  const { connect } = await startServer(t, { maxPipelinedRequests: 4 }, async (request, response) => {
+    response.end(`${request.path}=${await request.text()}`)
+  })
+  const client = await connect()
+  const post = (i: number): string => `POST /${i} HTTP/1.1\r\nHost: t\r\nContent-Length: ${String(i).length}\r\n\r\n${i}`
+  let pipeline = ''
+  for (let i = 0; i < 40; i++) pipeline += post(i)
+  client.write(pipeline)
+  t.strictSame(bodies(await client.responses(40)), Array.from({ length: 40 }, (_, i) => `/${i}=${i}`))
+})
+
+t.test('regression: the queue filled by a head at the very end of a packet; its body came in the next one', async (t) => {
+  // The same hang with nothing held back: the parser paused at the end of a packet, and the
+  // body that the active handler waits for arrives after.
+  const gate = deferred()
+  const { connect } = await startServer(t, { maxPipelinedRequests: 2 }, async (request, response) => {
+    if (request.path === '/0') await gate.promise
+    response.end(`${request.path}=${await request.text()}`)
+  })
+  const client = await connect()
+  client.write(get('/0') + get('/1') + 'POST /2 HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\n')
+  await delay(50)
+  gate.resolve()
+  t.strictSame(bodies(await client.responses(2)), ['/0=', '/1='])
+  await delay(50)
+  client.write('abc' + get('/3'))
+  t.strictSame(bodies(await client.responses(2)), ['/2=abc', '/3='])
+})
+
+t.test('a queue that shrinks behind Connection: close parses nothing after the close', async (t) => {
+  // The parse that goes on behind a handler once the queue is shorter (the regressions above)
+  // must not go on past the request that closes the connection.
+  const gate = deferred()
+  const started: string[] = []
+  const { connect } = await startServer(t, { maxPipelinedRequests: 2 }, async (request, response) => {
+    started.push(request.path)
+    if (request.path === '/0') await gate.promise
+    await delay(10)
+    response.end(request.path)
+  })
+  const client = await connect()
+  client.write(get('/0') + get('/1', 'Connection: close\r\n') + get('/2') + get('/3'))
+  await delay(50)
+  gate.resolve()
+  t.strictSame(bodies(await client.responses(2)), ['/0', '/1'])
+  t.equal((await client.closedWith()).length, 0, 'then the connection ends, nothing more answered')
+  t.strictSame(started, ['/0', '/1'])
+})
+
 t.test('backpressure: a client that pipelines without reading does not make the server read on', async (t) => {
   const count = 10_000
   const padding = 'x'.repeat(4096)
