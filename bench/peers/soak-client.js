@@ -209,7 +209,9 @@ function start(command) {
   if (command.reconnectShare <= 0) return
   const perRound = Math.max(1, Math.round(subscribers.length * command.reconnectShare))
   resumeTimer = setInterval(() => {
-    const open = subscribers.filter((subscriber) => subscriber.state === OPEN && subscriber.socket !== null)
+    // Only subscribers that have had a message: without one there is no Last-Event-ID to
+    // resume from, and a fresh subscription rightly misses what was published before it.
+    const open = subscribers.filter((subscriber) => subscriber.state === OPEN && subscriber.socket !== null && subscriber.check.lastEpoch !== 0)
     if (open.length === 0) return
     const subscriber = open[Math.floor(Math.random() * open.length)]
     const old = subscriber.socket
