@@ -44,6 +44,7 @@ import { connect, type Socket } from 'node:net'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stopAll, watch as watchProcess } from './child-processes.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 type Flags = typeof import('../src/bench/soak-flags.js')
@@ -64,25 +65,13 @@ const QUIET_WAIT_MS = 15_000
 
 // --- processes: every one started here is stopped on every way out
 
-const children = new Set<ChildProcess>()
-function killAll(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  children.clear()
-}
-process.on('exit', killAll)
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAll()
-    process.exit(130)
-  })
-}
+/** Stopped on every way out (child-processes.ts); a child that exits while the run goes on ends it. */
 function watch(child: ChildProcess, what: string): ChildProcess {
-  children.add(child)
+  watchProcess(child)
   child.once('exit', (code, signal) => {
-    children.delete(child)
     if (!stopping) {
       console.error(`\n${what} exited (${code ?? signal}) during the run`)
-      killAll()
+      stopAll()
       process.exit(2)
     }
   })
@@ -348,7 +337,7 @@ stopping = true
 for (const client of clients) client.kill('SIGKILL')
 server.send({ type: 'stop' })
 await Promise.race([new Promise((done) => server.once('exit', done)), sleep(5000)])
-killAll()
+stopAll()
 publisher.destroy()
 
 // --- the report
