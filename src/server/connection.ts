@@ -230,7 +230,9 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     this.#reading = request
     if (!expectsContinue(head) && (head.contentLength > 0 || head.chunked)) {
       Connection.#setTimer(this, TIMER_BODY, this.#host.settings.bodyTimeoutMs)
-    } else {
+    } else if ((this.#flags & TIMER_BITS) !== TIMER_WRITE) {
+      // The head is in: no header timeout. A write timeout stays: a head parsed behind a
+      // handler while the output is backed up (#parseBehindHandler) must not stop it.
       Connection.#setTimer(this, TIMER_NONE, 0)
     }
     if (head.upgrade) {

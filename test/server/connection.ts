@@ -6,6 +6,7 @@ import { HeadWriter } from '../../src/buffers/head-writer.js'
 import { Connection, type ConnectionHost } from '../../src/server/connection.js'
 import type { Request } from '../../src/server/request.js'
 import type { Response } from '../../src/server/response.js'
+import type { ServerOptions } from '../../src/server/server.js'
 import { TimerWheel } from '../../src/timers/timer-wheel.js'
 import { FakeClock } from '../fixtures/fake-clock.js'
 import { defaultWheel } from '../../src/timers/timer-wheel.js'
@@ -854,8 +855,8 @@ t.test('write timeout: a connection backed up for writeTimeoutMs is cut', async 
   const writeTimeoutMs = 5000
 
   /** A client that sends `requests` and never reads, once the server's socket is backed up. */
-  async function backedUp(t: Test, requests: string, handler: Parameters<typeof startServer>[2] = (_request, response) => response.end(big), wheel?: TimerWheel) {
-    const started = await startServer(t, { writeTimeoutMs, highWaterMarkBytes: 1024, idleTimeoutMs: 60_000, ...(wheel === undefined ? {} : { wheel }) }, handler)
+  async function backedUp(t: Test, requests: string, handler: Parameters<typeof startServer>[2] = (_request, response) => response.end(big), options: ServerOptions = {}) {
+    const started = await startServer(t, { writeTimeoutMs, highWaterMarkBytes: 1024, idleTimeoutMs: 60_000, ...options }, handler)
     const client = await started.connect()
     client.socket.pause()
     client.write(requests)
@@ -913,7 +914,7 @@ t.test('write timeout: a connection backed up for writeTimeoutMs is cut', async 
       stream.onClose(() => (streamClosed = true))
       stream.send(big.toString('latin1'))
       stream.send(big.toString('latin1'))
-    }, wheel)
+    }, { wheel })
     clock.advance(2 * writeTimeoutMs)
     await delay(20)
     t.equal(server.connectionCount, 1, 'not cut by the connection')
@@ -921,5 +922,27 @@ t.test('write timeout: a connection backed up for writeTimeoutMs is cut', async 
     clock.advance(2 * writeTimeoutMs)
     await until(() => server.connectionCount === 0, 5000, 'the connection to be cut')
     t.equal(streamClosed, true, 'cut by the stream')
+  })
+  t.test('regression: a head parsed behind a handler while backed up stopped the write timeout', async (t) => {
+    // One request may wait (/2), so /3 is held back. /1 answers late, backing the output up
+    // (the write timeout starts); /2's turn comes and its handler never answers; /3, parsed
+    // behind it, set the connection's timer to none, and the client that never read held the
+    // connection for as long as /2's handler did.
+    let secondRan = false
+    const { clock, server } = await backedUp(t, get('/1') + get('/2') + get('/3'), async (request, response) => {
+      if (request.path === '/1') {
+        await delay(50)
+        response.end(big)
+      } else if (request.path === '/2') {
+        secondRan = true
+      }
+    }, { maxPipelinedRequests: 1 })
+    await until(() => secondRan, 5000, "/2's handler to run")
+    clock.advance(writeTimeoutMs - 100)
+    await delay(20)
+    t.equal(server.connectionCount, 1, 'still open before the timeout')
+    clock.advance(200)
+    await until(() => server.connectionCount === 0, 5000, 'the connection to be cut')
+    t.pass('cut')
   })
 })
