@@ -348,14 +348,13 @@ export class PushStream extends WheelEntry implements StreamHooks {
     if (queue === null) return
     stream.#queue = null
     stream.#queuedBytes = 0
-    const response = stream.response
     if (queue.length === 1) {
-      PushStream.#account(stream, queue[0] as Buffer)
-      if (!response.writeStream(queue[0] as Buffer)) PushStream.#startWriteTimer(stream)
+      PushStream.#writeNow(stream, queue[0] as Buffer)
       PushStream.#closeIfSpent(stream)
       return
     }
     // Several frames: one writev for all of them.
+    const response = stream.response
     const socket = response.socket
     socket.cork()
     let below = true
