@@ -225,7 +225,7 @@ export class PushStream extends WheelEntry implements StreamHooks {
    */
   send(message: PushMessage | PushMessageInit | string): boolean {
     if ((this.#flags & CLOSED) !== 0) return false
-    const pushMessage = message instanceof PushMessage ? message : new PushMessage(typeof message === 'string' ? { data: message } : message)
+    const pushMessage = toPushMessage(message)
     const frame = pushMessage.frame(this.framing, this.chunked)
     if (pushMessage.id !== undefined) this.lastId = pushMessage.id
     return this.enqueue(frame)
@@ -472,12 +472,17 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value
 }
 
+/** The message `send` and {@link broadcast} take, as a {@link PushMessage} (built when it is not one). */
+function toPushMessage(message: PushMessage | PushMessageInit | string): PushMessage {
+  return message instanceof PushMessage ? message : new PushMessage(typeof message === 'string' ? { data: message } : message)
+}
+
 /**
  * Sends one message to many streams: the frame is encoded once per framing and variant and
  * the same Buffer queued on every stream. Returns how many streams took it.
  */
 export function broadcast(streams: Iterable<PushStream>, message: PushMessage | PushMessageInit | string): number {
-  const pushMessage = message instanceof PushMessage ? message : new PushMessage(typeof message === 'string' ? { data: message } : message)
+  const pushMessage = toPushMessage(message)
   let delivered = 0
   for (const stream of streams) {
     if (stream.closed) continue
