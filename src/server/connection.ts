@@ -280,7 +280,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     // Closing (a failure or a timeout sets it too): no more requests; what comes is read and
     // dropped, except the rest of a body in flight, whose request is still to be answered.
     if ((this.#flags & CLOSING) !== 0 && this.#reading === null) return
-    Connection.#feed(this, chunk, 0)
+    Connection.#feed(this, chunk)
   }
 
   /** @internal The client sent FIN: answer what it asked, then close. */
@@ -365,10 +365,10 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
 
   // --- internals: static private methods, which cost a connection no brand field (see the flags)
 
-  static #feed(connection: Connection, chunk: Buffer, start: number): void {
+  static #feed(connection: Connection, chunk: Buffer): void {
     const parser = (connection.#parser ??= connection.#host.acquireParser(connection))
     connection.#flags |= EXECUTING
-    const reached = parser.execute(chunk, start)
+    const reached = parser.execute(chunk)
     connection.#flags &= ~EXECUTING
     if (parser.error !== null) {
       Connection.#fail(connection, parser.error)
@@ -450,7 +450,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
       if ((connection.#flags & OUTPUT_BLOCKED) !== 0) return
       connection.#pending = null
       ;(connection.#parser as RequestParser).resume()
-      Connection.#feed(connection, pending, 0)
+      Connection.#feed(connection, pending)
       Connection.#updateReading(connection)
       return
     }
@@ -487,7 +487,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     const pending = connection.#pending
     if (pending === null) return
     connection.#pending = null
-    Connection.#feed(connection, pending, 0)
+    Connection.#feed(connection, pending)
     Connection.#updateReading(connection)
   }
 
