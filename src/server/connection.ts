@@ -447,11 +447,7 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
     }
     const pending = connection.#pending
     if (pending !== null && (connection.#flags & EXECUTING) === 0) {
-      if ((connection.#flags & OUTPUT_BLOCKED) !== 0) return
-      connection.#pending = null
-      ;(connection.#parser as RequestParser).resume()
-      Connection.#feed(connection, pending)
-      Connection.#updateReading(connection)
+      if ((connection.#flags & OUTPUT_BLOCKED) === 0) Connection.#resumeParser(connection, connection.#parser as RequestParser)
       return
     }
     // While the parser runs its state is not up to date; #feed decides once it returns.
@@ -483,6 +479,11 @@ export class Connection extends WheelEntry implements RequestParserHandler, Resp
   static #parseBehindHandler(connection: Connection): void {
     const parser = connection.#parser
     if (parser === null || !parser.paused || (connection.#flags & CLOSED) !== 0) return
+    Connection.#resumeParser(connection, parser)
+  }
+
+  /** Resumes the paused parser and feeds it the bytes it held back, if any. */
+  static #resumeParser(connection: Connection, parser: RequestParser): void {
     parser.resume()
     const pending = connection.#pending
     if (pending === null) return
