@@ -241,6 +241,10 @@ export class Response {
   abort(): void {
     if ((this.#flags & STATE_BITS) >= STATE_FINISHED) return
     this.#flags = (this.#flags & ~STATE_BITS) | STATE_ABORTED
+    // Header calls are taken again, harmlessly, once the connection is gone: a stream's head
+    // fields may be the list its framing's streams share (startStream), frozen; this one's own.
+    const fields = this.#fields
+    if (fields !== null && Object.isFrozen(fields)) this.#fields = fields.slice()
     this.#stream?.onAborted()
     Response.#notifyClose(this, true)
   }

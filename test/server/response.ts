@@ -496,3 +496,32 @@ t.test('send(StaticResponse) writes the same Buffer for every request: nothing a
   for (const [i, chunk] of written.entries()) if (chunk === (i % 5 === 4 ? head : full)) same++
   t.equal(same, count, 'each the very Buffer object the StaticResponse holds')
 })
+
+t.test('regression: header calls on a push stream\'s response once its connection went threw a TypeError', async (t) => {
+  // A stream head with no header set by the application shares its framing's frozen field
+  // list; once the connection is gone header calls are harmless again, and they wrote to it.
+  const headers = { 'Content-Type': 'text/event-stream' }
+  const hooks = { onWritable(): void {}, onShutdown(): void {}, onAborted(): void {} }
+  let response: Response | null = null
+  const { connect, server } = await startServer(t, {}, (_request, res) => {
+    response = res
+    res.startStream(headers, hooks)
+  })
+  const client = await connect()
+  client.write(get('/'))
+  await until(() => client.buffered.length > 0)
+  client.socket.resetAndDestroy()
+  await until(() => response !== null && (response as Response).aborted)
+  const res = response as unknown as Response
+  t.doesNotThrow(() => res.setHeader('Content-Type', 'text/plain'), 'setHeader')
+  t.doesNotThrow(() => res.appendHeader('Link', '</a>'), 'appendHeader')
+  t.doesNotThrow(() => res.removeHeader('Link'), 'removeHeader')
+  t.equal(res.getHeader('content-type'), 'text/plain')
+  await until(() => server.connectionCount === 0)
+  // The shared list is as it was: the next stream's head says what the framing asked.
+  const second = await connect()
+  second.write(get('/'))
+  await until(() => second.buffered.includes('\r\n\r\n'))
+  t.match(second.buffered.toString('latin1'), /\r\nContent-Type: text\/event-stream\r\n/)
+  second.socket.destroy()
+})
