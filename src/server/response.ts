@@ -291,8 +291,7 @@ export class Response {
       this.#fields = fields.slice()
     }
     this.#stream = hooks
-    this.#flags |= HELD_OPEN
-    Response.#compactRequest(this)
+    this.holdOpen()
     Response.#sendHead(this, -1)
     if (this.request.head.methodIndex === HEAD_METHOD) Response.#finish(this)
     return (this.#flags & CHUNKED) !== 0
