@@ -1,6 +1,6 @@
 import type { PushMessage } from '../push/push-message.js'
 import { compareMessageIds, type MessageId } from './message-id.js'
-import { positiveOption } from './positive-option.js'
+import { positiveOption } from '../positive-option.js'
 
 /** A message as a channel keeps it: with its id taken apart, and when it arrived. */
 export interface RetainedMessage {

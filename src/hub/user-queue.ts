@@ -1,5 +1,5 @@
 import type { RetainedMessage } from './channel-history.js'
-import { positiveOption } from './positive-option.js'
+import { positiveOption } from '../positive-option.js'
 
 /** Options of a {@link UserQueue}. */
 export interface UserQueueOptions {

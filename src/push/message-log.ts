@@ -1,4 +1,5 @@
 import { ErrorCode, NetservError } from '../errors.js'
+import { positiveOption } from '../positive-option.js'
 import type { PushMessage } from './push-message.js'
 
 /** Options of a {@link MessageLog}. */
@@ -42,8 +43,8 @@ export class MessageLog {
 
   /** @throws NetservError `NETSERV_INVALID_ARGUMENT` for a limit that is not a positive integer */
   constructor(options: MessageLogOptions = {}) {
-    this.maxMessages = positive(options.maxMessages, 100, 'maxMessages')
-    this.maxAgeMs = positive(options.maxAgeMs, 3_600_000, 'maxAgeMs')
+    this.maxMessages = positiveOption(options.maxMessages, 100, 'maxMessages')
+    this.maxAgeMs = positiveOption(options.maxAgeMs, 3_600_000, 'maxAgeMs')
     this.#now = options.now ?? Date.now
     this.#messages = new Array<PushMessage | undefined>(this.maxMessages).fill(undefined)
     this.#times = new Array<number>(this.maxMessages).fill(0)
@@ -111,10 +112,3 @@ export class MessageLog {
   }
 }
 
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new NetservError(ErrorCode.INVALID_ARGUMENT, `${name} must be a positive integer, got ${value}`)
-  }
-  return value
-}

@@ -1,4 +1,5 @@
 import { ErrorCode, NetservError } from '../errors.js'
+import { positiveOption } from '../positive-option.js'
 import { addListener, callListeners, type ListenerList } from '../server/listener-list.js'
 import type { Response, StreamHooks } from '../server/response.js'
 import { defaultWheel, WheelEntry, type TimerWheel } from '../timers/timer-wheel.js'
@@ -105,12 +106,12 @@ const sharedSettings = new WeakMap<TimerWheel, Map<string, StreamSettings>>()
 
 /** @throws NetservError `NETSERV_INVALID_ARGUMENT` for an option out of range */
 function settingsOf(options: PushStreamOptions): StreamSettings {
-  const heartbeatMs = positive(options.heartbeatMs, 25_000, 'heartbeatMs')
-  const writeTimeoutMs = positive(options.writeTimeoutMs, 30_000, 'writeTimeoutMs')
-  const maxUnwrittenBytes = positive(options.maxUnwrittenBytes, 1024 * 1024, 'maxUnwrittenBytes')
+  const heartbeatMs = positiveOption(options.heartbeatMs, 25_000, 'heartbeatMs')
+  const writeTimeoutMs = positiveOption(options.writeTimeoutMs, 30_000, 'writeTimeoutMs')
+  const maxUnwrittenBytes = positiveOption(options.maxUnwrittenBytes, 1024 * 1024, 'maxUnwrittenBytes')
   const dropOldest = (options.slowReader ?? 'disconnect') === 'drop-oldest'
-  const maxStreamBytes = options.maxStreamBytes === undefined ? Infinity : positive(options.maxStreamBytes, 0, 'maxStreamBytes')
-  const maxStreamMs = options.maxStreamMs === undefined ? Infinity : positive(options.maxStreamMs, 0, 'maxStreamMs')
+  const maxStreamBytes = options.maxStreamBytes === undefined ? Infinity : positiveOption(options.maxStreamBytes, 0, 'maxStreamBytes')
+  const maxStreamMs = options.maxStreamMs === undefined ? Infinity : positiveOption(options.maxStreamMs, 0, 'maxStreamMs')
   const wheel = options.wheel ?? defaultWheel()
   const key = `${heartbeatMs} ${writeTimeoutMs} ${maxUnwrittenBytes} ${dropOldest} ${maxStreamBytes} ${maxStreamMs}`
   let byKey = sharedSettings.get(wheel)
@@ -464,13 +465,6 @@ export class PushStream extends WheelEntry implements StreamHooks {
   }
 }
 
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new NetservError(ErrorCode.INVALID_ARGUMENT, `${name} must be a positive integer, got ${value}`)
-  }
-  return value
-}
 
 /** The message `send` and {@link broadcast} take, as a {@link PushMessage} (built when it is not one). */
 function toPushMessage(message: PushMessage | PushMessageInit | string): PushMessage {

@@ -2,6 +2,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { errorResponse } from '../buffers/error-responses.js'
 import { HeadWriter } from '../buffers/head-writer.js'
 import { ErrorCode, NetservError } from '../errors.js'
+import { positiveOption } from '../positive-option.js'
 import { RequestParser, type RequestParserOptions } from '../parser/request-parser.js'
 import { defaultWheel, type TimerWheel } from '../timers/timer-wheel.js'
 import { Connection, type ConnectionHost, type ConnectionSettings } from './connection.js'
@@ -65,14 +66,6 @@ export interface ServerStats {
 /** Called when the server starts closing, so long-lived responses (push streams) can end properly. */
 export type ShutdownListener = (this: void) => void
 
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new NetservError(ErrorCode.INVALID_ARGUMENT, `${name} must be a positive integer, got ${value}`)
-  }
-  return value
-}
-
 /**
  * An HTTP/1.1 server on `net` sockets. {@link createServer} makes one; `listen` starts it.
  *
@@ -106,16 +99,16 @@ export class Server implements ConnectionHost {
     const parser: RequestParserOptions = {}
     for (const key of ['maxRequestLineBytes', 'maxHeaderBytes', 'maxHeaderCount', 'maxBodyBytes', 'maxChunkExtensionBytes'] as const) {
       const value = options[key]
-      if (value !== undefined) parser[key] = positiveInteger(value, 0, key)
+      if (value !== undefined) parser[key] = positiveOption(value, 0, key)
     }
     if (options.requireHost !== undefined) parser.requireHost = options.requireHost
     this.settings = {
-      headerTimeoutMs: positiveInteger(options.headerTimeoutMs, 10_000, 'headerTimeoutMs'),
-      bodyTimeoutMs: positiveInteger(options.bodyTimeoutMs, 30_000, 'bodyTimeoutMs'),
-      idleTimeoutMs: positiveInteger(options.idleTimeoutMs, 30_000, 'idleTimeoutMs'),
-      maxPipelinedRequests: positiveInteger(options.maxPipelinedRequests, 16, 'maxPipelinedRequests'),
-      highWaterMarkBytes: positiveInteger(options.highWaterMarkBytes, 64 * 1024, 'highWaterMarkBytes'),
-      writeTimeoutMs: positiveInteger(options.writeTimeoutMs, 30_000, 'writeTimeoutMs'),
+      headerTimeoutMs: positiveOption(options.headerTimeoutMs, 10_000, 'headerTimeoutMs'),
+      bodyTimeoutMs: positiveOption(options.bodyTimeoutMs, 30_000, 'bodyTimeoutMs'),
+      idleTimeoutMs: positiveOption(options.idleTimeoutMs, 30_000, 'idleTimeoutMs'),
+      maxPipelinedRequests: positiveOption(options.maxPipelinedRequests, 16, 'maxPipelinedRequests'),
+      highWaterMarkBytes: positiveOption(options.highWaterMarkBytes, 64 * 1024, 'highWaterMarkBytes'),
+      writeTimeoutMs: positiveOption(options.writeTimeoutMs, 30_000, 'writeTimeoutMs'),
       parser,
       wheel: options.wheel ?? defaultWheel(),
     }
@@ -170,7 +163,7 @@ export class Server implements ConnectionHost {
    * Calling it again returns the same promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    const deadlineMs = positiveInteger(options.deadlineMs, 5_000, 'deadlineMs')
+    const deadlineMs = positiveOption(options.deadlineMs, 5_000, 'deadlineMs')
     if (this.#closed !== null) return this.#closed
     this.#closing = true
     // The listening socket closes at once; net's own 'close' would also wait for upgraded

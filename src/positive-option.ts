@@ -1,8 +1,8 @@
-import { ErrorCode, NetservError } from '../errors.js'
+import { ErrorCode, NetservError } from './errors.js'
 
 /**
- * `value`, or `fallback` when undefined: the check every count and duration option of the hub
- * goes through.
+ * `value`, or `fallback` when undefined: the check every count and duration option
+ * (server, push stream, message log, hub) goes through.
  * @throws NetservError `NETSERV_INVALID_ARGUMENT` for a value that is not a positive integer
  */
 export function positiveOption(value: number | undefined, fallback: number, name: string): number {
