@@ -38,6 +38,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { kill, stopAll, watch } from './child-processes.js'
+import { median } from './median.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const serverScript = join(root, 'bench/peers/memory-server.js')
@@ -159,12 +160,6 @@ function perConnection(session: Session): PerConnection {
     rssOldBytes: (held.rss - held.youngGeneration - (baseline.rss - baseline.youngGeneration)) / connectionCount,
     externalBytes: (held.external - baseline.external) / connectionCount,
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 // --- heap snapshot difference

@@ -50,6 +50,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { forgetStray, has, stop, stopAll, watch, watchStray } from './child-processes.js'
 import { freePort } from './free-port.js'
+import { median } from './median.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const serverScript = join(root, 'bench/peers/fanout-server.js')
@@ -471,13 +472,6 @@ interface Session {
 function percentile(sorted: Float64Array, share: number): number {
   if (sorted.length === 0) return Number.NaN
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] as number
-}
-
-function median(values: readonly number[]): number {
-  const finite = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b)
-  if (finite.length === 0) return Number.NaN
-  const middle = finite.length >> 1
-  return finite.length % 2 === 1 ? (finite[middle] as number) : ((finite[middle - 1] as number) + (finite[middle] as number)) / 2
 }
 
 function clientCpu(clients: readonly Client[]): number {

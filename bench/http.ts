@@ -26,6 +26,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { has, stopAll, watch } from './child-processes.js'
+import { median } from './median.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -226,12 +227,6 @@ async function load(server: Running, mode: Mode, seconds: number): Promise<LoadR
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
-
 function staleBuild(): string | null {
   try {
     const built = statSync(join(root, 'lib/examples/hello.js')).mtimeMs
@@ -304,7 +299,7 @@ async function main(): Promise<void> {
     console.log(`| --- | ${PEERS.map(() => '---:').join(' | ')} | ---: | ---: |`)
     for (const [m, mode] of MODES.entries()) {
       const fed = PEERS.map((_, p) => (results[m]?.[p] ?? []).filter((r) => r.serverCpu >= STARVED_CPU).map((r) => r.requestsPerSecond))
-      const medians = fed.map((list) => (list.length === 0 ? Number.NaN : median(list)))
+      const medians = fed.map(median)
       const [ours = Number.NaN, node = Number.NaN, raw = Number.NaN] = medians
       const cell = (value: number, p: number): string => (Number.isNaN(value) ? '-' : `${Math.round(value).toLocaleString('en-US')} (n=${fed[p]?.length})`)
       const ratio = (value: number): string => (Number.isNaN(value) ? '-' : `${value.toFixed(2)}x`)
