@@ -37,6 +37,7 @@ import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ask } from './ask-child.js'
 import { kill, stopAll, watch } from './child-processes.js'
 import { heapGrowth, printHeapGrowth } from './heap-snapshot-difference.js'
 import { median } from './median.js'
@@ -84,25 +85,6 @@ interface PerConnection {
   externalBytes: number
 }
 
-
-/** Sends `message` and resolves with the child's next message of type `reply`. */
-function ask<T>(child: ChildProcess, message: object, reply: string, timeoutMs = 120_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.removeListener('message', onMessage)
-      reject(new Error(`no '${reply}' in ${timeoutMs} ms`))
-    }, timeoutMs)
-    function onMessage(answer: { type?: string }): void {
-      if (answer.type !== reply) return
-      clearTimeout(timer)
-      child.removeListener('message', onMessage)
-      resolve(answer as T)
-    }
-    child.on('message', onMessage)
-    if (Object.keys(message).length > 0) child.send(message)
-  })
-}
-
 function start(script: string, args: string[], execArgv: string[]): ChildProcess {
   // execArgv given explicitly: the children must not inherit tsx's loader (it would sit in the heap).
   return watch(fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
@@ -126,7 +108,7 @@ async function measureOnce(kind: Kind, snapshotDirectory: string | null): Promis
   const server = start(serverScript, ['--kind', kind, '--workload', workload, '--close-listener', options['close-listener']], ['--expose-gc'])
   const client = start(clientScript, [], [])
   try {
-    const { port } = await ask<{ port: number }>(server, {}, 'listening', 10_000)
+    const { port } = await ask<{ port: number }>(server, null, 'listening', 10_000)
     // Warm-up: the first connections JIT the paths and fill first-use caches; they close again.
     const warm = await ask<{ failed: number }>(client, { type: 'open', port, count: warmupCount, workload }, 'opened')
     if (warm.failed > 0) throw new Error(`${kind}: ${warm.failed} warm-up connections failed`)

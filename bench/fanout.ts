@@ -48,6 +48,7 @@ import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ask } from './ask-child.js'
 import { forgetStray, has, stop, stopAll, watch, watchStray } from './child-processes.js'
 import { freePort } from './free-port.js'
 import { heapGrowth, printHeapGrowth } from './heap-snapshot-difference.js'
@@ -125,26 +126,6 @@ const pinned = has('taskset') && cpus().length >= 2
 /** Pins every thread of `pid` to `core`. */
 function pin(pid: number, core: number): void {
   if (pinned) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' })
-}
-
-
-
-/** Sends `message` and resolves with the child's next message of type `reply`. */
-function ask<T>(child: ChildProcess, message: object | null, reply: string, timeoutMs = 120_000): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      child.removeListener('message', onMessage)
-      reject(new Error(`no '${reply}' in ${timeoutMs} ms`))
-    }, timeoutMs)
-    function onMessage(answer: { type?: string }): void {
-      if (answer.type !== reply) return
-      clearTimeout(timer)
-      child.removeListener('message', onMessage)
-      resolvePromise(answer as T)
-    }
-    child.on('message', onMessage)
-    if (message !== null) child.send(message)
-  })
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms))
