@@ -41,7 +41,7 @@
  * port as this harness's child, and stopped (with its worker) at the end of its session.
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -53,6 +53,7 @@ import { forgetStray, has, stop, stopAll, watch, watchStray } from './child-proc
 import { freePort } from './free-port.js'
 import { heapGrowth, printHeapGrowth } from './heap-snapshot-difference.js'
 import { median } from './median.js'
+import { processCpuSeconds, processTreePids } from '../src/bench/process-tree.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const serverScript = join(root, 'bench/peers/fanout-server.js')
@@ -142,7 +143,6 @@ interface ProcessCounters {
 }
 
 function counters(pid: number): ProcessCounters {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? []
   let waitNs = Number.NaN
   let writeCalls = Number.NaN
   try {
@@ -151,28 +151,13 @@ function counters(pid: number): ProcessCounters {
   } catch {
     // Kernels without schedstat or task io accounting: those columns stay NaN.
   }
-  // After the command: utime and stime are fields 14 and 15 (1-based), in clock ticks (100/s).
-  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, waitNs, writeCalls }
+  return { cpuSeconds: processCpuSeconds(pid), waitNs, writeCalls }
 }
 
 /** A `kB` line of /proc/<pid>/status (VmRSS, RssShmem...) in bytes. */
 function statusBytes(pid: number, field: string): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'latin1'))
   return match === null ? Number.NaN : Number(match[1]) * 1024
-}
-
-function childPids(parent: number): number[] {
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? []
-      if (Number(fields[1]) === parent) found.push(Number(entry))
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found
 }
 
 // --- servers under test
@@ -296,7 +281,7 @@ async function startNchan(): Promise<ServerUnderTest> {
   for (let i = 0; i < 100 && worker === 0; i++) {
     await sleep(50)
     if (master.exitCode !== null) throw new Error(`nginx exited with ${master.exitCode}: ${readFileSync(join(directory, 'error.log'), 'latin1')}`)
-    worker = childPids(masterPid)[0] ?? 0
+    worker = processTreePids(masterPid)[1] ?? 0
   }
   if (worker === 0) throw new Error('nginx started no worker in 5 s')
   watchStray(worker)

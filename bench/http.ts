@@ -19,7 +19,7 @@
  * autocannon devDependency.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { has, stopAll, watch } from './child-processes.js'
 import { median } from './median.js'
+import { processCpuSeconds } from '../src/bench/process-tree.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -148,17 +149,6 @@ async function check(server: Running): Promise<void> {
   if (statuses !== pipelineDepth) throw new Error(`${server.peer.name} answered ${statuses} of ${pipelineDepth} pipelined requests`)
 }
 
-/** CPU seconds (user + system) the process has used so far, or NaN where /proc is missing. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? []
-    // After the command: state is field 3, utime 14 and stime 15 (1-based), in clock ticks.
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return Number.NaN
-  }
-}
-
 function run(argv: string[]): Promise<string> {
   const [command, ...args] = argv
   const child = watch(spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'] }))
@@ -189,7 +179,7 @@ function pipelineScript(depth: number): string {
 
 async function load(server: Running, mode: Mode, seconds: number): Promise<LoadResult> {
   const url = `http://127.0.0.1:${server.port}/`
-  const before = cpuSeconds(server.child.pid)
+  const before = processCpuSeconds(server.child.pid as number)
   const started = process.hrtime.bigint()
   let requestsPerSecond: number
   let errors = 0
@@ -218,7 +208,7 @@ async function load(server: Running, mode: Mode, seconds: number): Promise<LoadR
     errors = report.errors + report.timeouts + report.non2xx
   }
   const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9
-  const serverSeconds = cpuSeconds(server.child.pid) - before
+  const serverSeconds = processCpuSeconds(server.child.pid as number) - before
   return {
     requestsPerSecond,
     serverCpuMicrosPerRequest: (serverSeconds * 1e6) / (requestsPerSecond * seconds),
