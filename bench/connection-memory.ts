@@ -32,12 +32,15 @@
  * difference of the two: count and self bytes per connection.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ask } from './ask-child.js'
 import { kill, stopAll, watch } from './child-processes.js'
+import { heapGrowth, printHeapGrowth } from './heap-snapshot-difference.js'
+import { median } from './median.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const serverScript = join(root, 'bench/peers/memory-server.js')
@@ -82,25 +85,6 @@ interface PerConnection {
   externalBytes: number
 }
 
-
-/** Sends `message` and resolves with the child's next message of type `reply`. */
-function ask<T>(child: ChildProcess, message: object, reply: string, timeoutMs = 120_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.removeListener('message', onMessage)
-      reject(new Error(`no '${reply}' in ${timeoutMs} ms`))
-    }, timeoutMs)
-    function onMessage(answer: { type?: string }): void {
-      if (answer.type !== reply) return
-      clearTimeout(timer)
-      child.removeListener('message', onMessage)
-      resolve(answer as T)
-    }
-    child.on('message', onMessage)
-    if (Object.keys(message).length > 0) child.send(message)
-  })
-}
-
 function start(script: string, args: string[], execArgv: string[]): ChildProcess {
   // execArgv given explicitly: the children must not inherit tsx's loader (it would sit in the heap).
   return watch(fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
@@ -124,7 +108,7 @@ async function measureOnce(kind: Kind, snapshotDirectory: string | null): Promis
   const server = start(serverScript, ['--kind', kind, '--workload', workload, '--close-listener', options['close-listener']], ['--expose-gc'])
   const client = start(clientScript, [], [])
   try {
-    const { port } = await ask<{ port: number }>(server, {}, 'listening', 10_000)
+    const { port } = await ask<{ port: number }>(server, null, 'listening', 10_000)
     // Warm-up: the first connections JIT the paths and fill first-use caches; they close again.
     const warm = await ask<{ failed: number }>(client, { type: 'open', port, count: warmupCount, workload }, 'opened')
     if (warm.failed > 0) throw new Error(`${kind}: ${warm.failed} warm-up connections failed`)
@@ -161,62 +145,13 @@ function perConnection(session: Session): PerConnection {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
-
 // --- heap snapshot difference
 
-interface HeapSnapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } }
-  nodes: number[]
-  strings: string[]
-}
-
-/** Count and self bytes per object group: constructor name for objects, the kind for the rest. */
-function groups(path: string): Map<string, { count: number; bytes: number }> {
-  const heap = JSON.parse(readFileSync(path, 'utf8')) as HeapSnapshot
-  const fields = heap.snapshot.meta.node_fields
-  const types = heap.snapshot.meta.node_types[0]
-  const width = fields.length
-  const typeField = fields.indexOf('type')
-  const nameField = fields.indexOf('name')
-  const sizeField = fields.indexOf('self_size')
-  const result = new Map<string, { count: number; bytes: number }>()
-  const nodes = heap.nodes
-  for (let i = 0; i < nodes.length; i += width) {
-    const type = types[nodes[i + typeField] as number] ?? '?'
-    const name = heap.strings[nodes[i + nameField] as number] ?? '?'
-    // Objects and closures by name; strings, arrays, code... by kind (their names are contents).
-    const key = type === 'object' || type === 'closure' || type === 'native' || type === 'hidden' ? `${type} ${name}` : `(${type})`
-    const group = result.get(key) ?? { count: 0, bytes: 0 }
-    group.count++
-    group.bytes += nodes[i + sizeField] as number
-    result.set(key, group)
-  }
-  return result
-}
-
 function printSnapshotDifference(kind: Kind, [before, after]: [string, string]): void {
-  const a = groups(before)
-  const b = groups(after)
-  const rows: Array<{ key: string; count: number; bytes: number }> = []
-  for (const [key, group] of b) {
-    const base = a.get(key) ?? { count: 0, bytes: 0 }
-    rows.push({ key, count: (group.count - base.count) / connectionCount, bytes: (group.bytes - base.bytes) / connectionCount })
-  }
-  rows.sort((x, y) => y.bytes - x.bytes)
+  const rows = heapGrowth(before, after, connectionCount)
   const total = rows.reduce((sum, row) => sum + row.bytes, 0)
   console.log(`\n${kind}: what one connection adds to the heap (snapshot difference, ${(total / 1024).toFixed(2)} KiB in all; ${statSync(after).size >> 20} MiB snapshot)`)
-  console.log('(synthetic rows are the C++ socket wrap as the snapshot estimates it: outside the V8 heap, not in heapUsed)')
-  console.log('| objects | per connection | bytes per connection |')
-  console.log('| --- | ---: | ---: |')
-  for (const row of rows.slice(0, topCount)) {
-    if (Math.abs(row.bytes) < 1) continue
-    console.log(`| ${row.key.replaceAll('|', '\\|')} | ${row.count.toFixed(2)} | ${row.bytes.toFixed(0)} |`)
-  }
+  printHeapGrowth(rows, 'connection', topCount)
 }
 
 async function main(): Promise<void> {

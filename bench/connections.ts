@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { has, stop, stopAll, watch } from './child-processes.js'
 import { freePort } from './free-port.js'
+import { median } from './median.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -412,14 +413,6 @@ async function runPeer(peer: Peer, round: number): Promise<Run> {
   } finally {
     await running.stop()
   }
-}
-
-function median(values: readonly number[]): number {
-  // NaN (not measured) comes back from JSON as null: both are left out.
-  const sorted = values.filter((value) => typeof value === 'number' && !Number.isNaN(value)).sort((a, b) => a - b)
-  if (sorted.length === 0) return Number.NaN
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 type PeerLabel = Pick<Peer, 'name' | 'label' | 'mode'>

@@ -41,15 +41,19 @@
  * port as this harness's child, and stopped (with its worker) at the end of its session.
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ask } from './ask-child.js'
 import { forgetStray, has, stop, stopAll, watch, watchStray } from './child-processes.js'
 import { freePort } from './free-port.js'
+import { heapGrowth, printHeapGrowth } from './heap-snapshot-difference.js'
+import { median } from './median.js'
+import { processCpuSeconds, processTreePids } from '../src/bench/process-tree.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const serverScript = join(root, 'bench/peers/fanout-server.js')
@@ -125,26 +129,6 @@ function pin(pid: number, core: number): void {
   if (pinned) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' })
 }
 
-
-
-/** Sends `message` and resolves with the child's next message of type `reply`. */
-function ask<T>(child: ChildProcess, message: object | null, reply: string, timeoutMs = 120_000): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      child.removeListener('message', onMessage)
-      reject(new Error(`no '${reply}' in ${timeoutMs} ms`))
-    }, timeoutMs)
-    function onMessage(answer: { type?: string }): void {
-      if (answer.type !== reply) return
-      clearTimeout(timer)
-      child.removeListener('message', onMessage)
-      resolvePromise(answer as T)
-    }
-    child.on('message', onMessage)
-    if (message !== null) child.send(message)
-  })
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms))
 
 // --- /proc
@@ -159,7 +143,6 @@ interface ProcessCounters {
 }
 
 function counters(pid: number): ProcessCounters {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? []
   let waitNs = Number.NaN
   let writeCalls = Number.NaN
   try {
@@ -168,28 +151,13 @@ function counters(pid: number): ProcessCounters {
   } catch {
     // Kernels without schedstat or task io accounting: those columns stay NaN.
   }
-  // After the command: utime and stime are fields 14 and 15 (1-based), in clock ticks (100/s).
-  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, waitNs, writeCalls }
+  return { cpuSeconds: processCpuSeconds(pid), waitNs, writeCalls }
 }
 
 /** A `kB` line of /proc/<pid>/status (VmRSS, RssShmem...) in bytes. */
 function statusBytes(pid: number, field: string): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'latin1'))
   return match === null ? Number.NaN : Number(match[1]) * 1024
-}
-
-function childPids(parent: number): number[] {
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? []
-      if (Number(fields[1]) === parent) found.push(Number(entry))
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found
 }
 
 // --- servers under test
@@ -313,7 +281,7 @@ async function startNchan(): Promise<ServerUnderTest> {
   for (let i = 0; i < 100 && worker === 0; i++) {
     await sleep(50)
     if (master.exitCode !== null) throw new Error(`nginx exited with ${master.exitCode}: ${readFileSync(join(directory, 'error.log'), 'latin1')}`)
-    worker = childPids(masterPid)[0] ?? 0
+    worker = processTreePids(masterPid)[1] ?? 0
   }
   if (worker === 0) throw new Error('nginx started no worker in 5 s')
   watchStray(worker)
@@ -471,13 +439,6 @@ interface Session {
 function percentile(sorted: Float64Array, share: number): number {
   if (sorted.length === 0) return Number.NaN
   return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] as number
-}
-
-function median(values: readonly number[]): number {
-  const finite = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b)
-  if (finite.length === 0) return Number.NaN
-  const middle = finite.length >> 1
-  return finite.length % 2 === 1 ? (finite[middle] as number) : ((finite[middle - 1] as number) + (finite[middle] as number)) / 2
 }
 
 function clientCpu(clients: readonly Client[]): number {
@@ -713,54 +674,11 @@ function summarize(
 
 // --- heap snapshot difference and CPU profile
 
-interface HeapSnapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } }
-  nodes: number[]
-  strings: string[]
-}
-
-/** Count and self bytes per object group: constructor name for objects, the kind for the rest. */
-function heapGroups(path: string): Map<string, { count: number; bytes: number }> {
-  const heap = JSON.parse(readFileSync(path, 'utf8')) as HeapSnapshot
-  const fields = heap.snapshot.meta.node_fields
-  const types = heap.snapshot.meta.node_types[0]
-  const width = fields.length
-  const typeField = fields.indexOf('type')
-  const nameField = fields.indexOf('name')
-  const sizeField = fields.indexOf('self_size')
-  const result = new Map<string, { count: number; bytes: number }>()
-  const nodes = heap.nodes
-  for (let i = 0; i < nodes.length; i += width) {
-    const type = types[nodes[i + typeField] as number] ?? '?'
-    const name = heap.strings[nodes[i + nameField] as number] ?? '?'
-    // Objects and closures by name; strings, arrays, code... by kind (their names are contents).
-    const key = type === 'object' || type === 'closure' || type === 'native' || type === 'hidden' ? `${type} ${name}` : `(${type})`
-    const group = result.get(key) ?? { count: 0, bytes: 0 }
-    group.count++
-    group.bytes += nodes[i + sizeField] as number
-    result.set(key, group)
-  }
-  return result
-}
-
 function printSnapshotDifference(kind: Kind, before: string, after: string, subscribers: number): void {
-  const a = heapGroups(before)
-  const b = heapGroups(after)
-  const rows: Array<{ key: string; count: number; bytes: number }> = []
-  for (const [key, group] of b) {
-    const base = a.get(key) ?? { count: 0, bytes: 0 }
-    rows.push({ key, count: (group.count - base.count) / subscribers, bytes: (group.bytes - base.bytes) / subscribers })
-  }
-  rows.sort((x, y) => y.bytes - x.bytes)
+  const rows = heapGrowth(before, after, subscribers)
   const total = rows.reduce((sum, row) => sum + row.bytes, 0)
   console.log(`\n${kind}: what one subscriber adds to the heap (snapshot difference at ${subscribers} subscribers, ${(total / 1024).toFixed(2)} KiB in all)`)
-  console.log('(synthetic rows are the C++ socket wrap as the snapshot estimates it: outside the V8 heap, not in heapUsed)')
-  console.log('| objects | per subscriber | bytes per subscriber |')
-  console.log('| --- | ---: | ---: |')
-  for (const row of rows.slice(0, topCount)) {
-    if (Math.abs(row.bytes) < 1) continue
-    console.log(`| ${row.key.replaceAll('|', '\\|')} | ${row.count.toFixed(2)} | ${row.bytes.toFixed(0)} |`)
-  }
+  printHeapGrowth(rows, 'subscriber', topCount)
 }
 
 interface CpuProfile {

@@ -19,13 +19,15 @@
  * autocannon devDependency.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { has, stopAll, watch } from './child-processes.js'
+import { median } from './median.js'
+import { processCpuSeconds } from '../src/bench/process-tree.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -147,17 +149,6 @@ async function check(server: Running): Promise<void> {
   if (statuses !== pipelineDepth) throw new Error(`${server.peer.name} answered ${statuses} of ${pipelineDepth} pipelined requests`)
 }
 
-/** CPU seconds (user + system) the process has used so far, or NaN where /proc is missing. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ') ?? []
-    // After the command: state is field 3, utime 14 and stime 15 (1-based), in clock ticks.
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return Number.NaN
-  }
-}
-
 function run(argv: string[]): Promise<string> {
   const [command, ...args] = argv
   const child = watch(spawn(command as string, args, { stdio: ['ignore', 'pipe', 'pipe'] }))
@@ -188,7 +179,7 @@ function pipelineScript(depth: number): string {
 
 async function load(server: Running, mode: Mode, seconds: number): Promise<LoadResult> {
   const url = `http://127.0.0.1:${server.port}/`
-  const before = cpuSeconds(server.child.pid)
+  const before = processCpuSeconds(server.child.pid as number)
   const started = process.hrtime.bigint()
   let requestsPerSecond: number
   let errors = 0
@@ -217,19 +208,13 @@ async function load(server: Running, mode: Mode, seconds: number): Promise<LoadR
     errors = report.errors + report.timeouts + report.non2xx
   }
   const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9
-  const serverSeconds = cpuSeconds(server.child.pid) - before
+  const serverSeconds = processCpuSeconds(server.child.pid as number) - before
   return {
     requestsPerSecond,
     serverCpuMicrosPerRequest: (serverSeconds * 1e6) / (requestsPerSecond * seconds),
     serverCpu: serverSeconds / elapsedSeconds,
     errors,
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 function staleBuild(): string | null {
@@ -304,7 +289,7 @@ async function main(): Promise<void> {
     console.log(`| --- | ${PEERS.map(() => '---:').join(' | ')} | ---: | ---: |`)
     for (const [m, mode] of MODES.entries()) {
       const fed = PEERS.map((_, p) => (results[m]?.[p] ?? []).filter((r) => r.serverCpu >= STARVED_CPU).map((r) => r.requestsPerSecond))
-      const medians = fed.map((list) => (list.length === 0 ? Number.NaN : median(list)))
+      const medians = fed.map(median)
       const [ours = Number.NaN, node = Number.NaN, raw = Number.NaN] = medians
       const cell = (value: number, p: number): string => (Number.isNaN(value) ? '-' : `${Math.round(value).toLocaleString('en-US')} (n=${fed[p]?.length})`)
       const ratio = (value: number): string => (Number.isNaN(value) ? '-' : `${value.toFixed(2)}x`)

@@ -45,6 +45,18 @@ function statFields(text: string): string[] {
   return text.slice(text.lastIndexOf(') ') + 2).split(' ')
 }
 
+/** User + system CPU seconds from the text of /proc/<pid>/stat; NaN for ''. */
+function statCpuSeconds(stat: string): number {
+  const fields = statFields(stat)
+  // utime and stime: fields 14 and 15 of stat, 12 and 13 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+}
+
+/** User + system CPU seconds process `pid` has used so far, all threads; NaN when it cannot be read (gone, no /proc). */
+export function processCpuSeconds(pid: number): number {
+  return statCpuSeconds(readOrEmpty(`/proc/${pid}/stat`))
+}
+
 /** `root` and every process descending from it. */
 export function processTreePids(root: number): number[] {
   const children = new Map<number, number[]>()
@@ -91,9 +103,7 @@ export function sampleProcesses(pids: readonly number[]): ProcessTreeSample {
     rssBytes += kilobytes(status, 'VmRSS')
     pssBytes += kilobytes(rollup, 'Pss')
     ussBytes += kilobytes(rollup, 'Private_Clean') + kilobytes(rollup, 'Private_Dirty')
-    const fields = statFields(stat)
-    // utime and stime: fields 14 and 15 of stat, 12 and 13 after the command name.
-    cpuSeconds.set(pid, (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND)
+    cpuSeconds.set(pid, statCpuSeconds(stat))
   }
   return { pids: found, rssBytes, pssBytes, ussBytes, cpuSeconds }
 }

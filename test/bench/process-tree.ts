@@ -1,6 +1,6 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { cpuSecondsBetween, processTreePids, sampleProcesses, sampleProcessTree } from '../../src/bench/process-tree.js'
+import { cpuSecondsBetween, processCpuSeconds, processTreePids, sampleProcesses, sampleProcessTree } from '../../src/bench/process-tree.js'
 import { ErrorCode } from '../../src/errors.js'
 
 /** A pid no process has: above the kernel's pid_max. */
@@ -42,4 +42,19 @@ t.test('a process that is gone is left out; a missing root is an error', async (
   t.equal(sample.rssBytes, 0)
   t.equal(sample.cpuSeconds.size, 0)
   t.throws(() => sampleProcessTree(NO_PID), { code: ErrorCode.INVALID_ARGUMENT, message: `no process ${NO_PID}` })
+})
+
+t.test('processCpuSeconds: one process, as the kernel counts it; NaN for a process that is gone', async (t) => {
+  const before = processCpuSeconds(process.pid)
+  const spin = Date.now() + 150
+  while (Date.now() < spin) {
+    // Burn some CPU for the kernel to count.
+  }
+  const used = processCpuSeconds(process.pid) - before
+  t.ok(used >= 0.05 && used < 5, `the busy loop shows as CPU seconds (${used})`)
+  const own = process.cpuUsage()
+  const sampled = sampleProcesses([process.pid]).cpuSeconds.get(process.pid) as number
+  t.ok(Math.abs(processCpuSeconds(process.pid) - (own.user + own.system) / 1e6) < 0.5, 'close to what node says it used')
+  t.ok(processCpuSeconds(process.pid) >= sampled, 'the same count as sampleProcesses reads')
+  t.ok(Number.isNaN(processCpuSeconds(NO_PID)))
 })
