@@ -58,7 +58,7 @@ export const pushStats = {
   framesWritten: 0,
   /** Bytes handed to sockets. */
   bytesWritten: 0,
-  /** Streams cut because their reader fell too far behind. */
+  /** Streams cut because their reader fell too far behind (`maxUnwrittenBytes`) or stopped reading (the write timeout). */
   slowReadersDropped: 0,
   /** Frames dropped by the drop-oldest policy. */
   framesDropped: 0,

@@ -141,7 +141,8 @@ function join(name) {
   })
 }
 
-// A user name is 1-64 characters of the channel alphabet (HUB-SPEC); anything else becomes '-'.
+// A user name: the channel alphabet (anything else becomes '-'), at most 32 characters like the
+// name field (the hub would take 64).
 function cleanName(text) { return text.trim().replace(/[^A-Za-z0-9_.~-]/g, '-').slice(0, 32) }
 
 $('#name-form').addEventListener('submit', (event) => {
