@@ -206,8 +206,10 @@ export class Hub implements PollableHub {
     if (contentType !== undefined) brokerOptions.contentType = contentType
     const id = await this.broker.publish(channel, bytes, brokerOptions)
     const delivered = this.#channels.get(channel)
-    const last = delivered?.lastDelivery
-    return { id, subscribers: last !== undefined && last !== null && last.id === id ? last.subscribers : (delivered?.subscriberCount ?? 0) }
+    if (delivered === undefined) return { id, subscribers: 0 }
+    // Its reach, unless a later message of the channel has come in since.
+    const reachedNow = delivered.lastId !== null && formatMessageId(delivered.lastId) === id
+    return { id, subscribers: reachedNow ? delivered.lastReach : delivered.subscriberCount }
   }
 
   /**
@@ -430,8 +432,7 @@ export class Hub implements PollableHub {
       return
     }
     const nowMs = this.#wheel.now()
-    const subscribers = channel.deliver({ message: pushMessage, id, timeMs: nowMs }, nowMs)
-    channel.lastDelivery = { id: message.id, subscribers }
+    channel.deliver({ message: pushMessage, id, timeMs: nowMs }, nowMs)
     // Idle: it now expires later, and it is the most recently used idle channel.
     if (channel.subscriberCount === 0) this.#settle(channel)
   }
