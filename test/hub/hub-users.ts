@@ -3,6 +3,7 @@
  */
 import t from 'tap'
 import { jsonOf, startHub } from '../fixtures/hub-server.js'
+import { until } from '../fixtures/wire-client.js'
 
 t.test('user queue: held while the user has no stream, delivered once to the next, bounded in time', async (t) => {
   const { hub, open, clock } = await startHub(t, { userQueue: { maxMessages: 2, holdMs: 1000 } })
@@ -18,7 +19,7 @@ t.test('user queue: held while the user has no stream, delivered once to the nex
   t.strictSame((await first.untilEvents(3)).map((e) => e.data), ['two', 'three', 'live'])
   first.client.destroy()
   second.client.destroy()
-  await waitFor(() => hub.info('user:alice').subscribers === 0)
+  await until(() => hub.info('user:alice').subscribers === 0)
   await hub.publish('user:alice', 'stale')
   clock.advance(1001)
   await hub.publish('user:alice', 'fresh')
@@ -55,7 +56,7 @@ t.test('presence: join and leave with who is present; a second tab neither joins
   await alice.untilEvents(3)
   t.equal(alice.events[2]?.data, 'hello', 'no join for a second tab')
   bobAgain.client.destroy()
-  await waitFor(() => hub.info('chat.lobby').subscribers === 3)
+  await until(() => hub.info('chat.lobby').subscribers === 3)
   bob.client.destroy()
   const [, , , left] = await alice.untilEvents(4)
   t.equal(left?.type, 'leave')
@@ -65,8 +66,3 @@ t.test('presence: join and leave with who is present; a second tab neither joins
   t.equal(hub.channelSettings('chat.other').presence, true, 'asked without making the channel')
   t.equal(hub.channelSettings('news').presence, false)
 })
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 5000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1))
-  if (!condition()) throw new Error('timed out')
-}
