@@ -570,9 +570,12 @@ export class Hub implements PollableHub {
     this.#subscriptions.delete(subscription)
     if (subscription.transport !== null) this.#counters.subscribers[subscription.transport]--
     const user = subscription.user
+    // While closing, every stream is ending: a leave would go to each one not closed yet, with
+    // everyone still present, for nothing (quadratic in the users present).
+    const announce = user !== undefined && !this.#closing
     for (const channel of subscription.channels) {
       channel.subscriptions.delete(subscription)
-      if (user !== undefined && channel.presence !== null && channel.presence.leave(user)) channel.announcePresence('leave', user)
+      if (announce && channel.presence !== null && channel.presence.leave(user)) channel.announcePresence('leave', user)
       this.#settle(channel)
     }
   }

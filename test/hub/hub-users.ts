@@ -66,3 +66,15 @@ t.test('presence: join and leave with who is present; a second tab neither joins
   t.equal(hub.channelSettings('chat.other').presence, true, 'asked without making the channel')
   t.equal(hub.channelSettings('news').presence, false)
 })
+
+t.test('presence: closing the hub tells nobody who left (every stream is ending anyway)', async (t) => {
+  const { hub, open } = await startHub(t, { channel: (name) => (name === 'room' ? { presence: true } : undefined) })
+  await open('/sub/room?user=ann')
+  await open('/sub/room?user=bob')
+  const last = await open('/sub/room?user=cy')
+  t.strictSame((await last.untilEvents(1)).map((e) => e.type), ['join'])
+  await hub.close()
+  // Each leave would go to every stream not yet closed, with the whole list of who is left:
+  // quadratic in the users present, for events nobody can act on.
+  t.strictSame((await last.toEnd()).map((e) => e.type), ['join'])
+})
