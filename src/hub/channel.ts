@@ -99,6 +99,7 @@ export class Channel {
 
   /** Tells the stream subscribers that `user` joined or left. */
   announcePresence(event: 'join' | 'leave', user: string): void {
+    if (this.subscriptions.size === 0) return
     const data = presenceData(this.name, user, (this.presence as Presence).present(), this.subscriberCount)
     this.announce(new PushMessage({ data, event }))
   }

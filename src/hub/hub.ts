@@ -297,12 +297,12 @@ export class Hub implements PollableHub {
     checkChannelName(channel)
     const found = this.#channels.get(channel)
     if (found === undefined) return 0
-    let ended = 0
-    for (const subscription of [...found.subscriptions]) {
-      subscription.stream.close()
-      ended++
-    }
-    return ended + found.wakePolls()
+    const subscriptions = [...found.subscriptions]
+    // Every stream of the channel ends: none is to hear the others leave it (one leave per
+    // stream to every stream not ended yet, each with everyone still present).
+    found.subscriptions.clear()
+    for (const subscription of subscriptions) subscription.stream.close()
+    return subscriptions.length + found.wakePolls()
   }
 
   /** The counters `/stats` serves. */

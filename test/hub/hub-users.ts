@@ -78,3 +78,16 @@ t.test('presence: closing the hub tells nobody who left (every stream is ending 
   // quadratic in the users present, for events nobody can act on.
   t.strictSame((await last.toEnd()).map((e) => e.type), ['join'])
 })
+
+t.test('presence: closeChannel tells its own streams nobody left (they all end); other channels still hear it', async (t) => {
+  const { hub, open } = await startHub(t, { channel: (name) => (name.startsWith('room') ? { presence: true } : undefined) })
+  const watcher = await open('/sub/room.b')
+  await open('/sub/room.a,room.b?user=ann')
+  await open('/sub/room.a?user=bob')
+  const last = await open('/sub/room.a?user=cy')
+  t.strictSame((await last.untilEvents(1)).map((e) => e.type), ['join'])
+  t.equal(hub.closeChannel('room.a'), 3)
+  t.strictSame((await last.toEnd()).map((e) => e.type), ['join'])
+  const [, left] = await watcher.untilEvents(2)
+  t.same(JSON.parse(left?.data as string), { channel: 'room.b', user: 'ann', present: [], subscribers: 1 })
+})
