@@ -329,6 +329,8 @@ export class Hub implements PollableHub {
     if (this.#closed !== null) return this.#closed
     this.#closing = true
     const closing = (async () => {
+      // Every stream ends: as in closeChannel, none is to hear the others leave.
+      for (const channel of this.#channels.values()) channel.subscriptions.clear()
       for (const subscription of [...this.#subscriptions]) subscription.stream.close()
       for (const channel of this.#channels.values()) {
         channel.wakePolls()
@@ -570,12 +572,9 @@ export class Hub implements PollableHub {
     this.#subscriptions.delete(subscription)
     if (subscription.transport !== null) this.#counters.subscribers[subscription.transport]--
     const user = subscription.user
-    // While closing, every stream is ending: a leave would go to each one not closed yet, with
-    // everyone still present, for nothing (quadratic in the users present).
-    const announce = user !== undefined && !this.#closing
     for (const channel of subscription.channels) {
       channel.subscriptions.delete(subscription)
-      if (announce && channel.presence !== null && channel.presence.leave(user)) channel.announcePresence('leave', user)
+      if (user !== undefined && channel.presence !== null && channel.presence.leave(user)) channel.announcePresence('leave', user)
       this.#settle(channel)
     }
   }
