@@ -14,8 +14,10 @@ export const MAX_CHANNELS_PER_SUBSCRIPTION = 16
 /** The prefix of a user's own channel: `user:alice` reaches every stream of alice. */
 export const USER_CHANNEL_PREFIX = 'user:'
 
-const CHANNEL_NAME = /^[A-Za-z0-9_.:~-]{1,128}$/
-const USER_NAME = /^[A-Za-z0-9_.:~-]{1,64}$/
+/** The characters of channel and user names, as a regular-expression character class body. */
+const ALPHABET = 'A-Za-z0-9_.:~-'
+const CHANNEL_NAME = new RegExp(`^[${ALPHABET}]{1,${MAX_CHANNEL_NAME_LENGTH}}$`)
+const USER_NAME = new RegExp(`^[${ALPHABET}]{1,${MAX_USER_NAME_LENGTH}}$`)
 
 /** True for 1-128 characters of the channel alphabet. */
 export function isChannelName(name: string): boolean {

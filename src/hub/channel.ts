@@ -44,8 +44,8 @@ export class Channel {
   readonly expiryTimer: TimerEntry<Channel>
   /** The newest message ever delivered to it. */
   lastId: MessageId | null = null
-  /** The id and reach of the newest delivery, for the publisher's reply. */
-  lastDelivery: { id: string; subscribers: number } | null = null
+  /** How many subscribers the message {@link lastId} reached, for the publisher's reply. */
+  lastReach = 0
   readonly #pollWaiters = new Set<() => void>()
 
   constructor(init: ChannelInit) {
@@ -79,16 +79,17 @@ export class Channel {
   /**
    * Retains `entry` and hands it to every subscriber: streams get its frame queued, waiting
    * long-polls wake up (and read it from the history). On a user's channel with nobody
-   * listening it is queued for the user's next stream. Returns how many subscribers it reached.
+   * listening it is queued for the user's next stream. How many subscribers it reached is
+   * kept in {@link lastReach}.
    */
-  deliver(entry: RetainedMessage, nowMs: number): number {
+  deliver(entry: RetainedMessage, nowMs: number): void {
     this.history.append(entry, nowMs)
     this.lastId = entry.id
     let reached = 0
     for (const subscription of this.subscriptions) if (subscription.push(entry.message)) reached++
     reached += this.wakePolls()
     if (this.subscriptions.size === 0 && reached === 0 && this.queue !== null) this.queue.push(entry, nowMs)
-    return reached
+    this.lastReach = reached
   }
 
   /** Sends a message that is not retained (presence events) to every stream. */
@@ -98,6 +99,7 @@ export class Channel {
 
   /** Tells the stream subscribers that `user` joined or left. */
   announcePresence(event: 'join' | 'leave', user: string): void {
+    if (this.subscriptions.size === 0) return
     const data = presenceData(this.name, user, (this.presence as Presence).present(), this.subscriberCount)
     this.announce(new PushMessage({ data, event }))
   }

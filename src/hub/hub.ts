@@ -206,8 +206,10 @@ export class Hub implements PollableHub {
     if (contentType !== undefined) brokerOptions.contentType = contentType
     const id = await this.broker.publish(channel, bytes, brokerOptions)
     const delivered = this.#channels.get(channel)
-    const last = delivered?.lastDelivery
-    return { id, subscribers: last !== undefined && last !== null && last.id === id ? last.subscribers : (delivered?.subscriberCount ?? 0) }
+    if (delivered === undefined) return { id, subscribers: 0 }
+    // Its reach, unless a later message of the channel has come in since.
+    const reachedNow = delivered.lastId !== null && formatMessageId(delivered.lastId) === id
+    return { id, subscribers: reachedNow ? delivered.lastReach : delivered.subscriberCount }
   }
 
   /**
@@ -295,12 +297,12 @@ export class Hub implements PollableHub {
     checkChannelName(channel)
     const found = this.#channels.get(channel)
     if (found === undefined) return 0
-    let ended = 0
-    for (const subscription of [...found.subscriptions]) {
-      subscription.stream.close()
-      ended++
-    }
-    return ended + found.wakePolls()
+    const subscriptions = [...found.subscriptions]
+    // Every stream of the channel ends: none is to hear the others leave it (one leave per
+    // stream to every stream not ended yet, each with everyone still present).
+    found.subscriptions.clear()
+    for (const subscription of subscriptions) subscription.stream.close()
+    return subscriptions.length + found.wakePolls()
   }
 
   /** The counters `/stats` serves. */
@@ -327,6 +329,8 @@ export class Hub implements PollableHub {
     if (this.#closed !== null) return this.#closed
     this.#closing = true
     const closing = (async () => {
+      // Every stream ends: as in closeChannel, none is to hear the others leave.
+      for (const channel of this.#channels.values()) channel.subscriptions.clear()
       for (const subscription of [...this.#subscriptions]) subscription.stream.close()
       for (const channel of this.#channels.values()) {
         channel.wakePolls()
@@ -430,8 +434,7 @@ export class Hub implements PollableHub {
       return
     }
     const nowMs = this.#wheel.now()
-    const subscribers = channel.deliver({ message: pushMessage, id, timeMs: nowMs }, nowMs)
-    channel.lastDelivery = { id: message.id, subscribers }
+    channel.deliver({ message: pushMessage, id, timeMs: nowMs }, nowMs)
     // Idle: it now expires later, and it is the most recently used idle channel.
     if (channel.subscriberCount === 0) this.#settle(channel)
   }

@@ -44,6 +44,7 @@
 import { createClient, RESP_TYPES } from 'redis'
 import { ErrorCode, NetservError } from '../errors.js'
 import type { Broker, BrokerMessage, BrokerPublishOptions } from './broker.js'
+import { compareMessageIds, formatMessageId, type MessageId as HubMessageId } from './message-id.js'
 
 /** What a {@link RedisBroker} reports through {@link RedisBrokerOptions.onStatus}. */
 export type RedisBrokerStatus =
@@ -78,9 +79,7 @@ export interface RedisBrokerOptions {
 }
 
 /** A message id taken apart; `local`: issued by this instance while Redis was unreachable. */
-interface MessageId {
-  readonly epoch: number
-  readonly seq: number
+interface MessageId extends HubMessageId {
   readonly local: boolean
 }
 
@@ -255,7 +254,7 @@ export class RedisBroker implements Broker {
             if (!this.#pending.has(pending)) return
             pending.id = parseId(String(reply))
             // The reader may have been quicker than the reply.
-            if (!isAfter(pending.id, this.#last)) this.#settle(pending)
+            if (compareMessageIds(pending.id, this.#last) <= 0) this.#settle(pending)
           },
           (error: Error) => this.#goDown(error),
         )
@@ -320,7 +319,7 @@ export class RedisBroker implements Broker {
     for (const [rawId, fields] of entries) {
       this.#cursor = rawId.toString('latin1')
       const id = parseId(this.#cursor)
-      if (!isAfter(id, this.#last)) {
+      if (compareMessageIds(id, this.#last) <= 0) {
         skipped++
         continue
       }
@@ -329,7 +328,7 @@ export class RedisBroker implements Broker {
       this.#deliver(messageOf(this.#cursor, fields))
       // Publishes from here resolve once their entry is through (they are in id order).
       for (const pending of this.#pending) {
-        if (pending.id === undefined || isAfter(pending.id, id)) break
+        if (pending.id === undefined || compareMessageIds(pending.id, id) > 0) break
         this.#settle(pending)
       }
     }
@@ -338,8 +337,7 @@ export class RedisBroker implements Broker {
 
   #settle(pending: PendingPublish): void {
     this.#pending.delete(pending)
-    const id = pending.id as MessageId
-    pending.resolve(`${id.epoch}-${id.seq}`)
+    pending.resolve(formatMessageId(pending.id as MessageId))
   }
 
   #goDown(error: Error): void {
@@ -361,7 +359,7 @@ export class RedisBroker implements Broker {
     const last = this.#last
     this.#last = last.local ? { epoch: last.epoch, seq: last.seq + 1, local: true } : { epoch: this.#freshEpoch(last.epoch + 1), seq: 1, local: true }
     this.#epochMs = Math.max(this.#epochMs, this.#last.epoch)
-    const id = `${this.#last.epoch}-${this.#last.seq}`
+    const id = formatMessageId(this.#last)
     this.#deliver({ channel, id, data, event: options.event, contentType: options.contentType })
     return id
   }
@@ -410,11 +408,6 @@ type StreamEntry = [Buffer, Buffer[]]
 function parseId(id: string): MessageId {
   const dash = id.indexOf('-')
   return { epoch: Number(id.slice(0, dash)), seq: Number(id.slice(dash + 1)), local: false }
-}
-
-/** Ids compare as the pair (epoch, seq). */
-function isAfter(id: MessageId, than: MessageId): boolean {
-  return id.epoch > than.epoch || (id.epoch === than.epoch && id.seq > than.seq)
 }
 
 function messageOf(id: string, fields: Buffer[]): BrokerMessage {

@@ -11,11 +11,7 @@ import { PushStream } from '../../src/push/push-stream.js'
 import type { PushMessage } from '../../src/push/push-message.js'
 import { startServer } from '../fixtures/test-server.js'
 import { jsonOf, requestBytes, startHub, HubStream } from '../fixtures/hub-server.js'
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 5000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1))
-  if (!condition()) throw new Error('timed out')
-}
+import { until } from '../fixtures/wire-client.js'
 
 t.test('no leaked channels: dropped when nobody listens and nothing is retained', async (t) => {
   const { hub, open, clock } = await startHub(t, { history: { maxAgeMs: 1000 } })
@@ -23,7 +19,7 @@ t.test('no leaked channels: dropped when nobody listens and nothing is retained'
   for (let i = 0; i < 20; i++) streams.push(await open(`/sub/s${i},shared`))
   t.equal(hub.stats().channels, 21)
   for (const stream of streams) stream.client.destroy()
-  await waitFor(() => hub.stats().connections === 0)
+  await until(() => hub.stats().connections === 0)
   t.equal(hub.stats().channels, 0, 'subscribed, never published: gone with their subscribers')
   await hub.publish('kept', 'x')
   t.equal(hub.stats().channels, 1, 'retained: kept')
@@ -71,7 +67,7 @@ t.test('closeChannel ends its streams (every channel of each) and answers its po
   const other = await open('/sub/b')
   const poller = await server.connect()
   poller.write(requestBytes('GET', '/sub/a?transport=longpoll'))
-  await waitFor(() => hub.stats().subscribers.longpoll === 1)
+  await until(() => hub.stats().subscribers.longpoll === 1)
   t.equal(hub.closeChannel('a'), 3)
   t.equal(hub.closeChannel('nothing'), 0)
   await one.toEnd()
@@ -87,7 +83,7 @@ t.test('close: streams end properly, polls are answered, later use is refused', 
   const stream = await open('/sub/a?user=x')
   const poller = await server.connect()
   poller.write(requestBytes('GET', '/sub/a,b?transport=longpoll'))
-  await waitFor(() => hub.stats().subscribers.longpoll === 1)
+  await until(() => hub.stats().subscribers.longpoll === 1)
   const closing = hub.close()
   t.equal(hub.close(), closing, 'the same promise')
   await closing
@@ -216,7 +212,7 @@ t.test('a broker that misbehaves: bad or repeated ids, a start that fails; onErr
   })
   await t.rejects(broken.publish('a', 'x'), { message: 'cannot start' })
   await broken.close()
-  await waitFor(() => warnings.length > 0)
+  await until(() => warnings.length > 0)
   t.match(warnings, [{ message: 'onError threw' }], 'a throwing onError falls back to a process warning')
 
   const defaultReporting = new Hub({ broker: Object.assign(new ScriptedBroker(), { failClose: true }) })
@@ -225,7 +221,7 @@ t.test('a broker that misbehaves: bad or repeated ids, a start that fails; onErr
   const before = warnings.length
   const noisy = new Hub({ broker: new ScriptedBroker() })
   ;(noisy.broker as ScriptedBroker).deliver?.({ channel: 'a', id: 'bad', data })
-  await waitFor(() => warnings.length > before)
+  await until(() => warnings.length > before)
   t.match(warnings.at(-1), { code: ErrorCode.INVALID_ARGUMENT }, 'no onError: a process warning')
   await noisy.close()
 })
@@ -244,7 +240,7 @@ t.test('a user channel whose history expired stays while its queue holds', async
   const stream = await open('/sub/x?user=kim')
   t.strictSame((await stream.untilEvents(1)).map((e) => e.data), ['waiting'])
   stream.client.destroy()
-  await waitFor(() => hub.stats().channels === 0)
+  await until(() => hub.stats().channels === 0)
 })
 
 t.test('a slow reader is cut and counted', async (t) => {

@@ -4,6 +4,7 @@
  */
 import t from 'tap'
 import { jsonOf, requestBytes, startHub } from '../fixtures/hub-server.js'
+import { until } from '../fixtures/wire-client.js'
 
 const errorOf = (response: { body: Buffer }): string => (jsonOf(response as never) as { error: string }).error
 
@@ -152,11 +153,11 @@ t.test('authorize: sync and async, allowed, refused, thrown, rejected', async (t
   const index = server.sockets.length
   const leaving = await server.connect()
   leaving.write(requestBytes('GET', '/sub/late'))
-  await waitFor(() => asked.at(-1) === 'subscribe late /sub/late')
+  await until(() => asked.at(-1) === 'subscribe late /sub/late')
   const socket = await server.socket(index)
   // A reset: gone at once (after a FIN the server would still answer the request).
   leaving.socket.resetAndDestroy()
-  await waitFor(() => socket.destroyed)
+  await until(() => socket.destroyed)
   ;(release as unknown as (allowed: boolean) => void)(true)
   await new Promise((resolve) => setTimeout(resolve, 10))
   t.equal(hub.info('late').subscribers, 0)
@@ -182,8 +183,3 @@ t.test('/stats: JSON, Prometheus text with Accept: text/plain, CORS, preflight',
     t.match(preflight.header('access-control-allow-headers'), 'Last-Event-ID')
   }
 })
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 5000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1))
-  if (!condition()) throw new Error('timed out')
-}

@@ -4,6 +4,7 @@
 import t from 'tap'
 import { CURSOR_HEADER } from '../../src/push/long-poll.js'
 import { jsonOf, startHub } from '../fixtures/hub-server.js'
+import { until } from '../fixtures/wire-client.js'
 
 t.test('sse by default and by Accept; event and id as published', async (t) => {
   const { hub, open } = await startHub(t)
@@ -105,8 +106,3 @@ t.test('long-poll: held until a message, the cursor loop loses nothing, 204 with
   t.strictSame(hub.info('never'), { subscribers: 0, retained: 0, lastId: null })
   t.equal(hub.stats().channels, 3, 'a, b, z: with messages; nothing else kept')
 })
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 5000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1))
-  if (!condition()) throw new Error('timed out')
-}

@@ -3,6 +3,7 @@
  */
 import t from 'tap'
 import { jsonOf, startHub } from '../fixtures/hub-server.js'
+import { until } from '../fixtures/wire-client.js'
 
 t.test('user queue: held while the user has no stream, delivered once to the next, bounded in time', async (t) => {
   const { hub, open, clock } = await startHub(t, { userQueue: { maxMessages: 2, holdMs: 1000 } })
@@ -18,7 +19,7 @@ t.test('user queue: held while the user has no stream, delivered once to the nex
   t.strictSame((await first.untilEvents(3)).map((e) => e.data), ['two', 'three', 'live'])
   first.client.destroy()
   second.client.destroy()
-  await waitFor(() => hub.info('user:alice').subscribers === 0)
+  await until(() => hub.info('user:alice').subscribers === 0)
   await hub.publish('user:alice', 'stale')
   clock.advance(1001)
   await hub.publish('user:alice', 'fresh')
@@ -55,7 +56,7 @@ t.test('presence: join and leave with who is present; a second tab neither joins
   await alice.untilEvents(3)
   t.equal(alice.events[2]?.data, 'hello', 'no join for a second tab')
   bobAgain.client.destroy()
-  await waitFor(() => hub.info('chat.lobby').subscribers === 3)
+  await until(() => hub.info('chat.lobby').subscribers === 3)
   bob.client.destroy()
   const [, , , left] = await alice.untilEvents(4)
   t.equal(left?.type, 'leave')
@@ -66,7 +67,27 @@ t.test('presence: join and leave with who is present; a second tab neither joins
   t.equal(hub.channelSettings('news').presence, false)
 })
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 5000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1))
-  if (!condition()) throw new Error('timed out')
-}
+t.test('presence: closing the hub tells nobody who left (every stream is ending anyway)', async (t) => {
+  const { hub, open } = await startHub(t, { channel: (name) => (name === 'room' ? { presence: true } : undefined) })
+  await open('/sub/room?user=ann')
+  await open('/sub/room?user=bob')
+  const last = await open('/sub/room?user=cy')
+  t.strictSame((await last.untilEvents(1)).map((e) => e.type), ['join'])
+  await hub.close()
+  // Each leave would go to every stream not yet closed, with the whole list of who is left:
+  // quadratic in the users present, for events nobody can act on.
+  t.strictSame((await last.toEnd()).map((e) => e.type), ['join'])
+})
+
+t.test('presence: closeChannel tells its own streams nobody left (they all end); other channels still hear it', async (t) => {
+  const { hub, open } = await startHub(t, { channel: (name) => (name.startsWith('room') ? { presence: true } : undefined) })
+  const watcher = await open('/sub/room.b')
+  await open('/sub/room.a,room.b?user=ann')
+  await open('/sub/room.a?user=bob')
+  const last = await open('/sub/room.a?user=cy')
+  t.strictSame((await last.untilEvents(1)).map((e) => e.type), ['join'])
+  t.equal(hub.closeChannel('room.a'), 3)
+  t.strictSame((await last.toEnd()).map((e) => e.type), ['join'])
+  const [, left] = await watcher.untilEvents(2)
+  t.same(JSON.parse(left?.data as string), { channel: 'room.b', user: 'ann', present: [], subscribers: 1 })
+})
