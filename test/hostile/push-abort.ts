@@ -1,13 +1,29 @@
 // Push streams whose clients leave in the middle: a half-close (FIN, the client's write side
 // ended) or a reset (RST), while messages flow and while the server still holds frames it could
 // not write. Each stream ends ('aborted'), the counters come back, the memory too.
-import t from 'tap'
-import { startHostileServer } from '../fixtures/hostile-child.js'
+import t, { type Test } from 'tap'
+import { startHostileServer, type HostileChild } from '../fixtures/hostile-child.js'
+import type { Measurement } from '../fixtures/hostile-server.js'
 import { delay, RawClient, until } from '../fixtures/wire-client.js'
 
 const STREAMS = 200
 /** Heap the test may leave above its baseline after a full GC. */
 const TOLERANCE = 2 * 1024 * 1024
+
+/**
+ * Half the clients half-close (FIN), the other half reset (RST); waits until only the side
+ * subscriber's stream and connection are left, checks that, and returns the measurement.
+ */
+async function leaveHalfClosedHalfReset(t: Test, server: HostileChild, clients: RawClient[]): Promise<Measurement> {
+  clients.forEach((client, i) => {
+    if (i % 2 === 0) client.socket.end()
+    else client.socket.resetAndDestroy()
+  })
+  const after = await server.settle((measured) => measured.pushOpen === 1 && measured.connectionCount === 1)
+  t.equal(after.pushOpen, 1, 'every stream ended')
+  t.equal(after.connectionCount, 1, 'every connection closed')
+  return after
+}
 
 /** Opens `count` SSE streams and waits for each to have received a published message. */
 async function openStreams(port: number, count: number, target = '/events'): Promise<RawClient[]> {
@@ -25,13 +41,7 @@ t.test('push streams whose clients half-close or reset mid-stream end, and leave
   t.test('half-close (FIN) and reset (RST) while messages flow', async (t) => {
     const clients = await openStreams(server.port, STREAMS)
     t.equal((await server.measure()).pushOpen, STREAMS + 1)
-    clients.forEach((client, i) => {
-      if (i % 2 === 0) client.socket.end()
-      else client.socket.resetAndDestroy()
-    })
-    const after = await server.settle((measured) => measured.pushOpen === 1 && measured.connectionCount === 1)
-    t.equal(after.pushOpen, 1, 'every stream ended')
-    t.equal(after.connectionCount, 1, 'every connection closed')
+    const after = await leaveHalfClosedHalfReset(t, server, clients)
     t.equal((after.closeReasons.aborted ?? 0) - (baseline.closeReasons.aborted ?? 0), STREAMS, 'each one aborted')
     await Promise.all(clients.filter((_, i) => i % 2 === 0).map((client) => client.whenClosed))
     t.pass('the half-closed ones were closed by the server')
@@ -66,13 +76,7 @@ t.test('push streams whose clients half-close or reset mid-stream end, and leave
       if (held < clients.length) await delay(50)
     }
     t.ok(held > 0, `${held} of ${clients.length} hold unwritten frames in the server`)
-    clients.forEach((client, i) => {
-      if (i % 2 === 0) client.socket.end()
-      else client.socket.resetAndDestroy()
-    })
-    const after = await server.settle((measured) => measured.pushOpen === 1 && measured.connectionCount === 1)
-    t.equal(after.pushOpen, 1, 'every stream ended')
-    t.equal(after.connectionCount, 1, 'every connection closed')
+    await leaveHalfClosedHalfReset(t, server, clients)
     for (const client of clients) client.destroy()
   })
 
